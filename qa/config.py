@@ -1,0 +1,61 @@
+"""Typed settings for retrieval, answering and indexing, with their defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from qa.paths import default_model
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How the reranker weighs each feature of a candidate unit."""
+
+    dense: float = 1.0
+    """Cosine similarity of question and unit (with its heading context)."""
+    lexical: float = 0.35
+    """BM25 score, scaled by the best score for the question."""
+    coverage: float = 0.55
+    """IDF-weighted share of the question's terms the unit contains."""
+    phrase: float = 0.25
+    """Share of the question's adjacent term pairs found adjacent in the unit."""
+    answer_type: float = 0.12
+    """The unit holds the kind of value asked for (a duration, a percentage...)."""
+    neighbour: float = 0.10
+    """Best dense similarity of the units next to it (context)."""
+    document: float = 0.25
+    """How well the unit's document as a whole matches (its best units)."""
+    short: float = -0.25
+    """Penalty for fragments of fewer than five words."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything that tunes qa's behaviour; the CLI and the chat share it."""
+
+    model: str = field(default_factory=default_model)
+    """Sentence-transformers model name or path used for embeddings."""
+    device: str | None = None
+    """Torch device for embedding ("cpu", "cuda"); None picks the best present."""
+    batch_size: int = 64
+    """Texts per encoding batch when indexing and answering in bulk."""
+    top_k: int = 3
+    """Citations returned per question."""
+    candidates: int = 100
+    """Units taken from each of dense and lexical search before reranking."""
+    abstain_below: float = 0.62
+    """Confidence under which qa says the corpus does not answer."""
+    merge_margin: float = 0.04
+    """An adjacent sentence scoring within this of the best joins its citation."""
+    merge_max_chars: int = 400
+    """Longest passage that two merged sentences may make."""
+    exact_search_max: int = 200_000
+    """Largest corpus (in units) searched exactly; above it an HNSW index is used."""
+    weights: Weights = field(default_factory=Weights)
+    """Reranker feature weights."""
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with the given fields changed (None values are ignored)."""
+        known = {f.name for f in fields(self)}
+        return replace(self, **{k: v for k, v in changes.items() if v is not None and k in known})

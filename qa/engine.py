@@ -1,0 +1,185 @@
+"""The question-answering core that the CLI and the chat share."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import Settings
+from qa.embed import Embedder
+from qa.errors import QAError
+from qa.extract import short_answer
+from qa.followup import is_follow_up, rewrite
+from qa.models import Answer, Citation
+from qa.query import EXPANSION_WEIGHT, Query, analyse
+from qa.retrieve import Scored, rank
+from qa.store import BuildReport, CorpusIndex, open_index, section_label
+from qa.text import terms
+
+MAX_QUESTION_CHARS = 2000
+"""Longer questions are cut: no real question is longer, and encoding is capped anyway."""
+CONFIDENCE_SCALE = 0.08
+
+
+def clean_question(question: str) -> str:
+    q = " ".join(question.split())
+    if not q:
+        raise QAError("The question is empty.", hint="Type a question, e.g. “What was the overall response rate?”")
+    if not any(c.isalnum() for c in q):
+        raise QAError("The question has no words in it.")
+    return q[:MAX_QUESTION_CHARS]
+
+
+class Engine:
+    """Answers questions over one corpus with one index."""
+
+    def __init__(self, corpus: Path, index_dir: Path, settings: Settings | None = None) -> None:
+        self.corpus = corpus
+        self.index_dir = index_dir
+        self.settings = settings or Settings()
+        self.embedder = Embedder(self.settings.model, self.settings.device, self.settings.batch_size)
+        self._index: CorpusIndex | None = None
+        self._texts: dict[int, str] = {}
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def open(self, *, rebuild: bool = False, progress: Callable[[str], None] = lambda _: None) -> BuildReport:
+        """Load the index, building or refreshing it when the corpus changed."""
+        self._index, report = open_index(
+            self.corpus, self.index_dir, self.settings, self.embedder, rebuild=rebuild, progress=progress
+        )
+        self._texts.clear()
+        return report
+
+    @property
+    def index(self) -> CorpusIndex:
+        if self._index is None:
+            self.open()
+        assert self._index is not None
+        return self._index
+
+    def warm_up(self) -> None:
+        """Load the model and run one encoding, so the first answer is fast."""
+        self.embedder.encode(["warm up"])
+
+    def document_text(self, doc: int | str) -> str:
+        """The text citations point into (verified against the indexed hash)."""
+        idx = self.index
+        i = doc if isinstance(doc, int) else next((n for n, d in enumerate(idx.docs) if d.path == doc), -1)
+        if i < 0:
+            raise QAError(f"No document {doc!r} in the index.")
+        if i not in self._texts:
+            from qa.ingest import decode, file_sha256
+
+            info = idx.docs[i]
+            try:
+                data = (self.corpus / info.path).read_bytes()
+            except OSError as exc:
+                raise QAError(f"Cannot read {info.path}: {exc.strerror or exc}") from exc
+            if file_sha256(data) != info.sha256:
+                raise QAError(f"{info.path} changed since it was indexed.", hint="Rebuild the index (qa index).")
+            self._texts[i] = decode(data)[0]
+        return self._texts[i]
+
+    # --- asking -------------------------------------------------------------------
+
+    def prepare(self, question: str, previous: str | None = None) -> Query:
+        """Analyse a question, folding in the previous one when it is a follow-up."""
+        q = clean_question(question)
+        if previous and is_follow_up(q):
+            searched, prev_focus = rewrite(q, previous)
+            query = analyse(searched, self.index.abbreviations)
+            query.question = q
+            for t in terms(prev_focus):
+                query.weights.setdefault(t, EXPANSION_WEIGHT * 0.6)
+            return query
+        return analyse(q, self.index.abbreviations)
+
+    def ask(self, question: str, *, k: int | None = None, previous: str | None = None, id: str | None = None) -> Answer:
+        t0 = time.perf_counter()
+        query = self.prepare(question, previous)
+        t1 = time.perf_counter()
+        qvec = self.embedder.encode([query.dense_text])[0]
+        t2 = time.perf_counter()
+        ans = self._answer(query, qvec, k or self.settings.top_k, id)
+        t3 = time.perf_counter()
+        ans.timings = {"analyse": t1 - t0, "encode": t2 - t1, "rank": t3 - t2}
+        return ans
+
+    def ask_many(self, questions: Sequence[str], *, k: int | None = None, ids: Sequence[str | None] | None = None) -> list[Answer]:
+        """Answer many questions, encoding them in batches (invalid ones raise)."""
+        queries = [self.prepare(q) for q in questions]
+        vecs = self.embedder.encode([q.dense_text for q in queries]) if queries else np.zeros((0, 1))
+        ids = ids or [None] * len(queries)
+        return [self._answer(q, v, k or self.settings.top_k, i) for q, v, i in zip(queries, vecs, ids)]
+
+    def _answer(self, query: Query, qvec: np.ndarray, k: int, id: str | None) -> Answer:
+        idx = self.index
+        ranked = rank(idx, query, qvec, self.settings)
+        citations = self._citations(ranked, k)
+        top = ranked[0] if ranked else None
+        confidence = self.confidence(top)
+        abstained = top is None or confidence < 0.5
+        answer = None
+        if not abstained and citations:
+            c = citations[0]
+            span = short_answer(query, c.text)
+            if span:
+                answer = c.text[span[0] : span[1]].strip(" ,;")
+        return Answer(
+            question=query.question,
+            answer=answer,
+            abstained=abstained,
+            citations=citations,
+            confidence=confidence,
+            searched=query.dense_text,
+            id=id,
+        )
+
+    def confidence(self, top: Scored | None) -> float:
+        """Logistic in the top score, 0.5 at the abstention threshold."""
+        if top is None:
+            return 0.0
+        z = (top.score - self.settings.abstain_below) / CONFIDENCE_SCALE
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50), -50)))
+
+    def _citations(self, ranked: list[Scored], k: int) -> list[Citation]:
+        idx = self.index
+        units = idx.units
+        by_id = {s.unit: s for s in ranked}
+        used: set[int] = set()
+        out: list[Citation] = []
+        for s in ranked:
+            if len(out) >= k:
+                break
+            if s.unit in used:
+                continue
+            group = [s.unit]
+            # An answer running over two sentences is cited as one passage.
+            u = units[s.unit]
+            best_nb = None
+            for j in (s.unit - 1, s.unit + 1):
+                nb = by_id.get(j)
+                if nb is None or j in used or units[j].doc != u.doc or units[j].block != u.block:
+                    continue
+                if nb.score >= s.score - self.settings.merge_margin and (best_nb is None or nb.score > best_nb.score):
+                    best_nb = nb
+            if best_nb is not None:
+                a, b = sorted((s.unit, best_nb.unit))
+                if units[b].end - units[a].start <= self.settings.merge_max_chars:
+                    group = [a, b]
+            used.update(group)
+            first, last = units[group[0]], units[group[-1]]
+            doc = idx.docs[first.doc]
+            if len(group) == 1:
+                text = first.text
+            else:
+                text = self.document_text(first.doc)[first.start : last.end]
+            out.append(
+                Citation(doc.path, first.start, last.end, text, section_label(first), s.score, tuple(group))
+            )
+        return out

@@ -1,0 +1,42 @@
+"""Follow-up questions: "and the overall survival?" after a question.
+
+Without a language model, a follow-up keeps the previous question's frame
+("What was the median …") and swaps in the new focus; the previous focus is
+kept as a weak lexical hint. The searched text is shown to the user.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.text import terms
+
+_LEAD = re.compile(r"^\s*(?:and|but|also|so|ok(?:ay)?|then)\b[\s,]*|^\s*(?:what|how) about\b\s*", re.I)
+_WH = re.compile(r"^\s*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|can|could|should|would|will|has|have|had)\b", re.I)
+_FRAME = re.compile(
+    r"^\s*(?P<frame>(?:what|which|who|when|where|how(?: many| long| much| often)?)\b(?:\s+(?:is|are|was|were|did|does|do|had|has|have))?(?:\s+the)?)\s+(?P<focus>.+?)\s*\??\s*$",
+    re.I,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """Short, elliptical questions that lean on the previous turn."""
+    q = question.strip()
+    if _LEAD.match(q):
+        return True
+    return not _WH.match(q) and len(terms(q)) <= 3 and len(q.split()) <= 5
+
+
+def rewrite(question: str, previous: str) -> tuple[str, str]:
+    """(searched question, previous focus) for a follow-up; the focus is a hint."""
+    focus = _LEAD.sub("", question.strip()).strip(" ?.!")
+    focus = re.sub(r"^(?:the|a|an)\s+", "", focus, flags=re.I)
+    m = _FRAME.match(previous)
+    if not m:
+        return f"{focus}?", previous
+    frame, prev_focus = m.group("frame"), m.group("focus")
+    # Keep statistical qualifiers ("median", "grade 3") that the new focus lacks.
+    qualifiers = [w for w in re.findall(r"\b(?:median|mean|overall|average|grade \d(?:/\d| or \d)?)\b", prev_focus, re.I)
+                  if w.lower() not in focus.lower()]
+    searched = " ".join([frame, *qualifiers[:1], focus]).strip() + "?"
+    return searched[0].upper() + searched[1:], prev_focus

@@ -1,0 +1,92 @@
+"""BM25 over citable units, stored as a sparse matrix (no pickles, mmap-friendly)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+K1 = 1.2
+B = 0.75
+
+
+class LexicalIndex:
+    """Precomputed BM25 term weights: scoring a query is a sparse column sum."""
+
+    def __init__(self, vocab: dict[str, int], idf: np.ndarray, weights: sparse.csc_matrix) -> None:
+        self.vocab = vocab
+        self.idf = idf
+        self.weights = weights
+
+    @property
+    def size(self) -> int:
+        return self.weights.shape[0]
+
+    @classmethod
+    def build(cls, docs: Iterable[Sequence[str]]) -> LexicalIndex:
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        tfs: list[float] = []
+        lengths: list[int] = []
+        for r, toks in enumerate(docs):
+            lengths.append(len(toks))
+            for t, c in Counter(toks).items():
+                rows.append(r)
+                cols.append(vocab.setdefault(t, len(vocab)))
+                tfs.append(c)
+        n = len(lengths)
+        shape = (n, len(vocab))
+        if n == 0:
+            return cls(vocab, np.zeros(0, np.float32), sparse.csc_matrix(shape, dtype=np.float32))
+        tf = sparse.csr_matrix((np.array(tfs, np.float32), (rows, cols)), shape=shape)
+        df = np.bincount(np.array(cols, np.int64), minlength=len(vocab)).astype(np.float32)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        dl = np.array(lengths, np.float32)
+        norm = K1 * (1 - B + B * dl / max(float(dl.mean()), 1e-9))
+        tf = tf.tocoo()
+        w = tf.data * (K1 + 1) / (tf.data + norm[tf.row]) * idf[tf.col]
+        weights = sparse.csc_matrix((w.astype(np.float32), (tf.row, tf.col)), shape=shape)
+        return cls(vocab, idf, weights)
+
+    def idf_of(self, term: str) -> float:
+        """IDF of a term; a term the corpus never uses gets the largest possible."""
+        j = self.vocab.get(term)
+        if j is None:
+            return math.log(1.0 + (self.size + 0.5) / 0.5)
+        return float(self.idf[j])
+
+    def scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
+        """BM25 score of every unit for query terms with per-term weights."""
+        cols = [(self.vocab[t], w) for t, w in weighted_terms.items() if t in self.vocab]
+        if not cols:
+            return np.zeros(self.size, np.float32)
+        idx = [c for c, _ in cols]
+        qw = np.array([w for _, w in cols], np.float32)
+        return np.asarray(self.weights[:, idx] @ qw).ravel()
+
+    def save(self, folder: Path) -> list[str]:
+        np.savez(
+            folder / "lexical.npz",
+            data=self.weights.data,
+            indices=self.weights.indices,
+            indptr=self.weights.indptr,
+            shape=np.array(self.weights.shape, np.int64),
+            idf=self.idf,
+        )
+        (folder / "vocab.json").write_text(json.dumps(sorted(self.vocab, key=self.vocab.__getitem__)), "utf-8")
+        return ["lexical.npz", "vocab.json"]
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        with np.load(folder / "lexical.npz", allow_pickle=False) as z:
+            shape = tuple(int(x) for x in z["shape"])
+            weights = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+            idf = z["idf"]
+        names = json.loads((folder / "vocab.json").read_text("utf-8"))
+        return cls({t: i for i, t in enumerate(names)}, idf, weights)

@@ -1,0 +1,71 @@
+"""Plain data passed between the pipeline stages and the front ends."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A citable span of a document: one sentence or one bullet item."""
+
+    doc: int
+    """Index of the document in the corpus listing."""
+    start: int
+    """Offset of the first character in the document text."""
+    end: int
+    """Offset one past the last character (text == document_text[start:end])."""
+    text: str
+    """The verbatim source text."""
+    section: tuple[str, ...]
+    """Heading path, outermost first (e.g. ("Safety (n=123)",))."""
+    kind: str
+    """"sentence", "bullet", "reference" or "meta"."""
+    block: int
+    """Index of the paragraph or list item the unit belongs to, per document."""
+
+
+@dataclass(slots=True)
+class Citation:
+    """A quoted passage with where it stands and how well it scored."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+    section: str
+    score: float
+    units: tuple[int, ...] = ()
+    """Unit ids the passage is made of (one, or two adjacent sentences)."""
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("units")
+        d["score"] = round(self.score, 4)
+        return d
+
+
+@dataclass(slots=True)
+class Answer:
+    """The result of asking one question."""
+
+    question: str
+    answer: str | None
+    abstained: bool
+    citations: list[Citation]
+    confidence: float = 0.0
+    searched: str = ""
+    """The query actually searched (after follow-up context and expansion)."""
+    id: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.to_json() for c in self.citations],
+        }

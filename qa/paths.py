@@ -1,0 +1,28 @@
+"""Every location qa reads or writes, each with an environment override.
+
+Tests point these at temporary folders by setting the variables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CORPUS_ENV = "QA_CORPUS"
+INDEX_ENV = "QA_INDEX"
+MODEL_ENV = "QA_MODEL"
+
+
+def default_corpus_dir() -> Path:
+    """The corpus folder: $QA_CORPUS, else ./corpus."""
+    return Path(os.environ.get(CORPUS_ENV) or "corpus")
+
+
+def default_index_dir() -> Path:
+    """The index folder: $QA_INDEX, else ./index."""
+    return Path(os.environ.get(INDEX_ENV) or "index")
+
+
+def default_model() -> str:
+    """The embedding model name or path: $QA_MODEL, else the packaged MiniLM."""
+    return os.environ.get(MODEL_ENV) or "all-MiniLM-L6-v2"

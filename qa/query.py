@@ -1,0 +1,130 @@
+"""What a question asks for: search terms, expansions and the kind of answer.
+
+Clinical readers write "ORR", "side effects" and "how many died"; articles
+write "overall response rate", "adverse events" and "mortality". A Query
+carries the question's own terms (weighted fully) and the expansions (weighted
+less), the text to embed, and the answer type ("how long" asks for a
+duration), which the reranker matches against what each unit contains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa.text import STOPWORDS, fold, terms, words
+from qa.vocabulary import ABBREVIATIONS, SYNONYMS
+
+EXPANSION_WEIGHT = 0.5
+
+# Words that frame a question rather than name its subject.
+_QUESTION_FRAME = re.compile(r"\bhow (?:long|many|much|often|old)\b|\bwhat (?:kind|type|percentage|proportion) of\b", re.I)
+
+ANSWER_TYPES: dict[str, re.Pattern[str]] = {
+    "duration": re.compile(
+        r"\bhow long\b|\bduration\b|\bhow many (?:days|weeks|months|years|hours|cycles)\b|\bmedian (?:time|follow)|"
+        r"\b(?:time|period) (?:to|until|from|of)\b|\blast(?:ed)?\b\??$|\bincubation\b"
+    ),
+    "percent": re.compile(
+        r"\bwhat (?:percentage|percent|proportion|fraction|share|rate)\b|\bhow many percent\b|\bpercentage\b|"
+        r"\bproportion\b|\bresponse rate\b|\bwhat share\b|\b(?:mortality|fatality|attack|positivity) rate\b|\brate of\b"
+    ),
+    "count": re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b"),
+    "person": re.compile(r"^\s*(?:who|whom)\b|\bwho (?:led|conducted|wrote|ran|authored|discovered|first)\b|\bwhich (?:authors?|investigators?|researchers?|scientists?)\b"),
+    "date": re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what year\b|\bwhen (?:was|were|did)\b"),
+    "place": re.compile(r"^\s*where\b|\bwhich (?:country|countries|city|cities|hospital|institution|center|centre|region|province)\b|\bin what (?:country|city)\b"),
+    "journal": re.compile(r"\bwhich journal\b|\bwhat journal\b|\bjournal\b|\bwhere (?:was|were) .* published\b"),
+    "dose": re.compile(r"\bwhat dose\b|\bwhat doses\b|\bdose\b|\bdosage\b|\bdosing\b|\bhow much .*(?:given|administered)\b"),
+}
+
+_DURATION = r"\d+(?:\.\d+)?\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b"
+UNIT_TYPES: dict[str, re.Pattern[str]] = {
+    "duration": re.compile(_DURATION, re.I),
+    "percent": re.compile(r"\d+(?:\.\d+)?\s*%|\bpercent\b|\bper cent\b", re.I),
+    "count": re.compile(r"\b\d[\d,]*\b|\bn\s*=\s*\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?)\b", re.I),
+    "person": re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b(?= (?:from|and colleagues|et al|of the|at)\b)|\bet al\b|\b[A-Z][a-z]+,? [A-Z]\.(?: |,|$)|\bDr\.? [A-Z]"),
+    "date": re.compile(r"\b(?:19|20)\d{2}\b|\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"),
+    "place": re.compile(r"\b(?:Hospital|University|Institute|Center|Centre|Clinic|College|School)\b|\b(?:in|from|at) [A-Z][a-z]+(?:,? [A-Z][a-z]+)*"),
+    "journal": re.compile(r"\b(?:J|Journal|Med|Lancet|Nature|Science|Proc|Ann|Clin|Rev|Lett)\b|\bdoi\b", re.I),
+    "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b", re.I),
+}
+
+
+@dataclass(slots=True)
+class Query:
+    """A question prepared for retrieval."""
+
+    question: str
+    """What the user typed."""
+    text: str
+    """The question as searched: follow-up context added, abbreviations spelled out."""
+    dense_text: str
+    """What is embedded."""
+    weights: dict[str, float] = field(default_factory=dict)
+    """Stemmed lexical terms and their weights (question 1.0, expansions less)."""
+    core: list[str] = field(default_factory=list)
+    """The question's own content terms, in order (for coverage and phrases)."""
+    alternatives: dict[str, set[str]] = field(default_factory=dict)
+    """For each core term, the expansion terms that can stand in for it."""
+    answer_type: str | None = None
+
+
+def answer_type_of(question: str) -> str | None:
+    q = fold(question)
+    for name in ("duration", "percent", "person", "date", "journal", "dose", "place", "count"):
+        if ANSWER_TYPES[name].search(q):
+            return name
+    return None
+
+
+def analyse(question: str, corpus_abbreviations: dict[str, str] | None = None) -> Query:
+    """Prepare a question for retrieval."""
+    abbrevs = dict(ABBREVIATIONS)
+    if corpus_abbreviations:
+        abbrevs.update(corpus_abbreviations)
+    folded = fold(question)
+    toks = words(question)
+    expansions: list[tuple[str, str]] = []  # (core word or phrase, expansion text)
+    spelled = question
+    for tok in dict.fromkeys(toks):
+        long = abbrevs.get(tok)
+        if not long:
+            continue
+        if tok in STOPWORDS and not re.search(rf"\b{re.escape(tok.upper())}\b", question):
+            continue  # "who" asks; "WHO" is the organisation
+        expansions.append((tok, long))
+        spelled = re.sub(rf"\b{re.escape(tok)}\b", lambda m, lf=long: f"{m.group(0)} ({lf})", spelled, count=1, flags=re.I)
+    # Long forms in the question also match their abbreviation in the text.
+    for short, long in abbrevs.items():
+        lf = fold(long)
+        if len(lf) > 6 and lf in folded and short not in toks:
+            expansions.append((lf.split()[0], short))
+    for phrase, extra in SYNONYMS.items():
+        if re.search(rf"\b{re.escape(phrase)}\b", folded):
+            expansions.append((phrase.split()[-1], extra))
+    core = terms(_QUESTION_FRAME.sub(" ", question))
+    weights: dict[str, float] = {}
+    for t in core:
+        weights[t] = weights.get(t, 0.0) + 1.0
+    alternatives: dict[str, set[str]] = {}
+    for anchor, extra in expansions:
+        anchor_terms = terms(anchor)
+        for t in terms(extra):
+            if t not in weights:
+                weights[t] = EXPANSION_WEIGHT
+            for a in anchor_terms:
+                alternatives.setdefault(a, set()).add(t)
+    return Query(
+        question=question,
+        text=question,
+        dense_text=spelled,
+        weights=weights,
+        core=core,
+        alternatives=alternatives,
+        answer_type=answer_type_of(spelled),
+    )
+
+
+def unit_types(text: str) -> frozenset[str]:
+    """The kinds of answer a unit's text can supply."""
+    return frozenset(name for name, rx in UNIT_TYPES.items() if rx.search(text))

@@ -1,0 +1,124 @@
+"""Hybrid retrieval and reranking: find the sentence that answers, not a related one.
+
+Dense search (FAISS over MiniLM vectors of each unit with its heading context)
+and BM25 each propose candidates; every candidate is then scored with a few
+features that separate the answering sentence from its neighbours: how much
+of the question it covers (with expansions standing in for lay words), whether
+the question's word pairs occur in it as pairs ("duration of response" vs
+"duration of treatment"), whether it holds the kind of value asked for, how
+its neighbours and its document match, and a penalty for fragments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.config import Settings, Weights
+from qa.query import Query, unit_types
+from qa.store import CorpusIndex
+
+
+@dataclass(slots=True)
+class Scored:
+    """A candidate unit with its features and final score."""
+
+    unit: int
+    score: float
+    features: dict[str, float]
+
+
+FEATURES = tuple(Weights.__dataclass_fields__)
+
+
+def _coverage(q: Query, unit_terms: set[str], idf: dict[str, float]) -> float:
+    total = 0.0
+    got = 0.0
+    for t in dict.fromkeys(q.core):
+        w = idf[t]
+        total += w
+        if t in unit_terms:
+            got += w
+        elif q.alternatives.get(t, set()) & unit_terms:
+            got += 0.8 * w
+    return got / total if total else 0.0
+
+
+def _phrase(q: Query, unit_terms: list[str]) -> float:
+    core = q.core
+    if len(core) < 2:
+        return 0.0
+    pairs = set(zip(unit_terms, unit_terms[1:]))
+    qp = list(zip(core, core[1:]))
+    return sum(p in pairs for p in qp) / len(qp)
+
+
+def candidates(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> tuple[np.ndarray, dict[int, float], np.ndarray]:
+    """Candidate unit ids, dense similarity of each, and BM25 scores of all units."""
+    n = len(index.units)
+    k = min(settings.candidates, n)
+    lex = index.lexical.scores(q.weights)
+    if n <= 2 * settings.candidates:
+        ids = np.arange(n)
+    else:
+        _, dense_ids = index.faiss_index().search(qvec.reshape(1, -1), k)
+        top_lex = np.argpartition(-lex, k - 1)[:k]
+        ids = np.union1d(dense_ids[0][dense_ids[0] >= 0], top_lex[lex[top_lex] > 0])
+    sims = np.asarray(index.vectors[ids] @ qvec, dtype=np.float32)
+    return ids, dict(zip(ids.tolist(), sims.tolist())), lex
+
+
+def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> list[Scored]:
+    """Candidates for the question, best first."""
+    ids, dense, lex = candidates(index, q, qvec, settings)
+    if len(ids) == 0:
+        return []
+    w = settings.weights
+    lex_max = float(lex[ids].max()) if len(ids) else 0.0
+    lex_max = lex_max if lex_max > 0 else 1.0
+    idf = {t: index.lexical.idf_of(t) for t in q.core}
+    # Neighbour similarity needs the vectors of units next to each candidate.
+    neighbours: dict[int, float] = {}
+    units = index.units
+    for i in ids.tolist():
+        u = units[i]
+        best = -1.0
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(units) and units[j].doc == u.doc:
+                s = dense.get(j)
+                if s is None:
+                    s = float(index.vectors[j] @ qvec)
+                    dense[j] = s
+                best = max(best, s)
+        neighbours[i] = max(best, 0.0)
+    base: dict[int, float] = {}
+    rows: list[tuple[int, dict[str, float]]] = []
+    for i in ids.tolist():
+        u = units[i]
+        ut = index.unit_terms(i)
+        f = {
+            "dense": dense[i],
+            "lexical": float(lex[i]) / lex_max,
+            "coverage": _coverage(q, set(ut), idf),
+            "phrase": _phrase(q, ut),
+            "answer_type": 1.0 if q.answer_type and q.answer_type in unit_types(u.text) else 0.0,
+            "neighbour": neighbours[i],
+            "document": 0.0,
+            "short": 1.0 if len(u.text.split()) < 5 else 0.0,
+        }
+        rows.append((i, f))
+        base[i] = f["dense"] + f["lexical"] + f["coverage"]
+    # Document relevance: the mean of each document's three best units.
+    per_doc: dict[int, list[float]] = {}
+    for i, b in base.items():
+        per_doc.setdefault(units[i].doc, []).append(b)
+    doc_score = {d: float(np.mean(sorted(v, reverse=True)[:3])) for d, v in per_doc.items()}
+    best_doc = max(doc_score.values())
+    out = []
+    for i, f in rows:
+        f["document"] = doc_score[units[i].doc] - best_doc
+        score = sum(getattr(w, name) * f[name] for name in FEATURES)
+        out.append(Scored(i, score, f))
+    out.sort(key=lambda s: -s.score)
+    return out
