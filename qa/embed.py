@@ -37,6 +37,8 @@ def load_model(name: str, device: str | None = None) -> SentenceTransformer:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     path = resolve_model(name)
     try:
         from sentence_transformers import SentenceTransformer
@@ -44,6 +46,12 @@ def load_model(name: str, device: str | None = None) -> SentenceTransformer:
         raise QAError("sentence-transformers is not installed.", hint="Run the README's set-up command.") from exc
     if not Path(path).exists() and "/" not in name:
         raise QAError(f"Embedding model {name!r} was not found locally and qa does not download models.")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars are noise on stderr
+    except ImportError:  # pragma: no cover
+        pass
     try:
         return SentenceTransformer(path, device=device)
     except Exception as exc:

@@ -26,3 +26,8 @@ def default_index_dir() -> Path:
 def default_model() -> str:
     """The embedding model name or path: $QA_MODEL, else the packaged MiniLM."""
     return os.environ.get(MODEL_ENV) or "all-MiniLM-L6-v2"
+
+
+def default_eval_dir() -> Path:
+    """Where `qa eval` keeps corpora and indexes made from SQuAD files: $QA_EVAL_DIR, else ./.qa-eval."""
+    return Path(os.environ.get("QA_EVAL_DIR") or ".qa-eval")

@@ -1,0 +1,229 @@
+"""Scoring qa against gold questions: its own JSONL gold files and SQuAD files.
+
+Gold JSONL rows are {"id", "question", "gold": [source substrings], "answer"?};
+an empty gold list marks a question the corpus does not answer. A citation is
+right when it contains one of the gold substrings.
+
+SQuAD files (COVID-QA) are scored by the rule in that benchmark's README: each
+article is its own document; a cited passage hits when it is from the
+question's article, at most max(400, 1.5 × the answer's length) characters
+long, and contains the answer text (whitespace and case normalised) or covers
+at least half of the answer's character range.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+from qa.models import Answer, Citation
+from qa.text import fold
+
+MRR_DEPTH = 10
+
+
+@dataclass(slots=True)
+class GoldItem:
+    id: str
+    question: str
+    gold: list[str]
+    answer: str | None = None
+    doc: str | None = None
+    """SQuAD only: the question's article and the answer's range in it."""
+    answer_start: int = -1
+
+
+@dataclass(slots=True)
+class Report:
+    """Figures of one evaluation run."""
+
+    name: str
+    count: int = 0
+    answerable: int = 0
+    p_at_1: float = 0.0
+    p_at_3: float = 0.0
+    mrr: float = 0.0
+    unanswerable: int = 0
+    abstained_unanswerable: float | None = None
+    """Share of unanswerable questions qa abstained on (higher is better)."""
+    abstained_answerable: float = 0.0
+    """Share of answerable questions qa wrongly abstained on (lower is better)."""
+    short_answers: int = 0
+    short_answer_accuracy: float | None = None
+    seconds: float = 0.0
+    index_seconds: float = 0.0
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__slots__ if k != "misses"}  # type: ignore[attr-defined]
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in d.items()}
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.name}: {self.count} questions ({self.answerable} answerable, {self.unanswerable} unanswerable)",
+            f"  P@1 {self.p_at_1:.3f}   P@3 {self.p_at_3:.3f}   MRR@{MRR_DEPTH} {self.mrr:.3f}",
+            f"  wrongly abstained on answerable: {self.abstained_answerable:.1%}",
+        ]
+        if self.abstained_unanswerable is not None:
+            out.append(f"  abstained on unanswerable:        {self.abstained_unanswerable:.1%}")
+        if self.short_answer_accuracy is not None:
+            out.append(f"  short answers right: {self.short_answer_accuracy:.1%} of {self.short_answers}")
+        out.append(f"  time: {self.seconds:.1f} s answering, {self.index_seconds:.1f} s indexing")
+        return out
+
+
+def _norm(s: str) -> str:
+    return " ".join(fold(s).split())
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    """Read a gold JSONL file, naming the line of any malformed row."""
+    try:
+        text = path.read_text("utf-8-sig")
+    except OSError as exc:
+        raise QAError(f"Cannot read gold file {path}: {exc.strerror or exc}") from None
+    items = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            gold = obj.get("gold", [])
+            if not isinstance(gold, list) or not isinstance(obj["question"], str):
+                raise ValueError("gold must be a list and question a string")
+            items.append(GoldItem(str(obj.get("id", n)), obj["question"], [str(g) for g in gold], obj.get("answer")))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise QAError(f"{path}, line {n}: not a gold row ({exc}).") from None
+    if not items:
+        raise QAError(f"{path} holds no gold questions.")
+    return items
+
+
+def is_squad(path: Path) -> bool:
+    if path.suffix.lower() != ".json":
+        return False
+    with open(path, "rb") as f:
+        head = f.read(200).lstrip()
+    return head.startswith(b"{") and b'"data"' in head
+
+
+def load_squad(path: Path, corpus: Path) -> list[GoldItem]:
+    """Write each SQuAD article to corpus/<document_id>.txt; return its questions."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise QAError(f"Cannot read SQuAD file {path}: {exc}") from None
+    corpus.mkdir(parents=True, exist_ok=True)
+    items = []
+    for article in data.get("data", []):
+        for n, para in enumerate(article.get("paragraphs", [])):
+            doc_id = str(para.get("document_id", f"{article.get('title', 'doc')}-{n}"))
+            name = re.sub(r"[^\w.-]", "_", doc_id) + ".txt"
+            target = corpus / name
+            context = para["context"]
+            if not target.exists() or target.read_text("utf-8") != context:
+                target.write_text(context, "utf-8", newline="")
+            for qa in para.get("qas", []):
+                answers = qa.get("answers") or []
+                if not answers:
+                    items.append(GoldItem(str(qa["id"]), qa["question"], [], doc=name))
+                    continue
+                a = answers[0]
+                items.append(GoldItem(str(qa["id"]), qa["question"], [a["text"]], doc=name, answer_start=int(a["answer_start"])))
+    if not items:
+        raise QAError(f"{path} holds no questions.")
+    return items
+
+
+def squad_workspace(path: Path, root: Path) -> Path:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return root / f"{path.stem}-{digest}"
+
+
+def citation_hit(item: GoldItem, c: Citation, squad: bool) -> bool:
+    if not item.gold:
+        return False
+    if not squad:
+        text = _norm(c.text)
+        return any(_norm(g) in text for g in item.gold)
+    gold = item.gold[0]
+    if c.doc != item.doc or len(c.text) > max(400, 1.5 * len(gold)):
+        return False
+    if _norm(gold) in _norm(c.text):
+        return True
+    gs, ge = item.answer_start, item.answer_start + len(gold)
+    overlap = max(0, min(ge, c.end) - max(gs, c.start))
+    return overlap >= 0.5 * len(gold)
+
+
+def short_answer_right(got: str | None, want: str) -> bool:
+    if not got:
+        return False
+    g, w = _norm(got), _norm(want)
+    return g == w or (w in g and len(g) <= 2 * len(w) + 8) or (g in w and len(g) >= 0.6 * len(w))
+
+
+def score(
+    name: str,
+    items: Sequence[GoldItem],
+    answers: Sequence[Answer],
+    *,
+    squad: bool = False,
+) -> Report:
+    r = Report(name, count=len(items))
+    rr = 0.0
+    hits1 = hits3 = 0
+    wrong_abstain = unans_abstain = 0
+    short_right = 0
+    for item, ans in zip(items, answers):
+        if not item.gold:
+            r.unanswerable += 1
+            unans_abstain += ans.abstained
+            continue
+        r.answerable += 1
+        wrong_abstain += ans.abstained
+        hits = [citation_hit(item, c, squad) for c in ans.citations[:MRR_DEPTH]]
+        first = next((i for i, h in enumerate(hits) if h), None)
+        if first is not None:
+            rr += 1.0 / (first + 1)
+            hits1 += first == 0
+            hits3 += first < 3
+        if first != 0:
+            r.misses.append(
+                {"id": item.id, "question": item.question, "gold": item.gold[0][:120],
+                 "cited": ans.citations[0].text[:120] if ans.citations else None, "rank": None if first is None else first + 1}
+            )
+        if item.answer:
+            r.short_answers += 1
+            short_right += short_answer_right(ans.answer, item.answer)
+    if r.answerable:
+        r.p_at_1 = hits1 / r.answerable
+        r.p_at_3 = hits3 / r.answerable
+        r.mrr = rr / r.answerable
+        r.abstained_answerable = wrong_abstain / r.answerable
+    if r.unanswerable:
+        r.abstained_unanswerable = unans_abstain / r.unanswerable
+    if r.short_answers:
+        r.short_answer_accuracy = short_right / r.short_answers
+    return r
+
+
+def run(
+    engine_answer: Callable[[list[str], list[str]], list[Answer]],
+    name: str,
+    items: list[GoldItem],
+    *,
+    squad: bool,
+) -> Report:
+    t0 = time.perf_counter()
+    answers = engine_answer([i.question for i in items], [i.id for i in items])
+    report = score(name, items, answers, squad=squad)
+    report.seconds = time.perf_counter() - t0
+    return report

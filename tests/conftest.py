@@ -1,0 +1,58 @@
+"""Shared fixtures: the real model, loaded once; indexes built in temp folders.
+
+Every path qa uses is pointed at a temporary folder, so tests never touch the
+repository's corpus/ or index/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CORPUS = ROOT / "corpus"
+GOLD = Path(__file__).resolve().parent / "data" / "storm_gold.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_paths(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("qa-paths")
+    monkeypatch.setenv("QA_CORPUS", str(home / "corpus"))
+    monkeypatch.setenv("QA_INDEX", str(home / "index"))
+    monkeypatch.setenv("QA_EVAL_DIR", str(home / "eval"))
+
+
+@pytest.fixture(scope="session")
+def storm_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A copy of the shipped corpus and an index of it, built once per session."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    base = tmp_path_factory.mktemp("storm")
+    corpus = base / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    index = base / "index"
+    Engine(corpus, index, Settings()).open()
+    return corpus, index
+
+
+@pytest.fixture(scope="session")
+def storm_engine(storm_dirs: tuple[Path, Path]):
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    engine = Engine(*storm_dirs, Settings())
+    engine.open()
+    return engine
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(SEED_CORPUS, target)
+    return target

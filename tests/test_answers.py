@@ -1,0 +1,63 @@
+"""Accuracy on the STORM gold set, and the answer contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import GOLD
+
+DOR = "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)"
+
+
+def test_median_duration_of_response_is_cited_first_with_its_value(storm_engine) -> None:
+    ans = storm_engine.ask("What was the median duration of response?")
+    first = ans.citations[0]
+    assert first.text == DOR
+    assert storm_engine.document_text(first.doc)[first.start : first.end] == DOR
+    assert first.section == "Efficacy"
+    assert ans.answer == "4.4 months (95% CI, 3.7–10.8)"
+    assert not ans.abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What was the median duration of treatment?", "Median duration of treatment was 9.0 weeks"),
+        ("How long had patients had myeloma?", "Median duration of myeloma was 6.6 years"),
+        ("What was the ORR?", "Overall response rate: 26.0%"),
+        ("How many patients died?", "Mortality during study: n=28"),
+        ("What were the grade 3/4 side effects?", "Most common grade 3 or 4 adverse events"),
+        ("How many lines of therapy had patients received?", "Median number of previous therapies was 7"),
+    ],
+)
+def test_near_misses_and_clinical_phrasing(storm_engine, question: str, expected: str) -> None:
+    assert storm_engine.ask(question).citations[0].text.startswith(expected)
+
+
+def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
+    gold = [json.loads(line) for line in GOLD.read_text("utf-8").splitlines() if line.strip()]
+    answerable = [g for g in gold if g["gold"]]
+    assert len(answerable) >= 60 and len(gold) - len(answerable) >= 10
+    answers = storm_engine.ask_many([g["question"] for g in answerable])
+    right = 0
+    for g, a in zip(answerable, answers):
+        for c in a.citations:
+            assert storm_engine.document_text(c.doc)[c.start : c.end] == c.text
+        right += any(s in a.citations[0].text for s in g["gold"])
+    assert right / len(answerable) >= 0.90
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "How do I reset my router password?"])
+def test_off_topic_questions_abstain_but_offer_related_passages(storm_engine, question: str) -> None:
+    ans = storm_engine.ask(question)
+    assert ans.abstained and ans.answer is None
+    assert ans.confidence < 0.5
+
+
+def test_follow_up_carries_the_previous_question(storm_engine) -> None:
+    first = "What was the median duration of response?"
+    ans = storm_engine.ask("and the overall survival?", previous=first)
+    assert "overall survival" in ans.searched.lower()
+    assert "median overall survival of 15.6 months" in ans.citations[0].text

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.config import Settings
+from qa.embed import Embedder
+from qa.errors import QAError
+from qa.store import open_index
+
+
+class CountingEmbedder(Embedder):
+    """The real model, counting what it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__(Settings().model)
+        self.calls: list[int] = []
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        self.calls.append(len(texts))
+        return super().encode(texts, progress=progress)
+
+
+class NoModel:
+    """Fails if anything needs the model: loading a fresh index must not."""
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        raise AssertionError("the model was used")
+
+
+def build(corpus: Path, index: Path, embedder, **kw):
+    return open_index(corpus, index, Settings(), embedder, **kw)
+
+
+def test_first_build_then_instant_load_without_model(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    emb = CountingEmbedder()
+    idx, report = build(corpus_copy, index, emb)
+    assert report.action == "built" and report.units == len(idx.units) == sum(emb.calls)
+    manifest = json.loads((index / "manifest.json").read_text())
+    assert manifest["model"] == Settings().model and manifest["dim"] == 384
+    assert manifest["documents"][0]["sha256"] and set(manifest["files"]) >= {"vectors.npy", "units.jsonl", "faiss.index"}
+    idx2, report2 = build(corpus_copy, index, NoModel())
+    assert report2.action == "loaded"
+    assert [u.text for u in idx2.units] == [u.text for u in idx.units]
+    assert np.allclose(idx2.vectors, idx.vectors)
+
+
+def test_only_changed_documents_are_re_embedded(corpus_copy: Path, tmp_path: Path) -> None:
+    (corpus_copy / "other.txt").write_text("Another trial\n\nThe median age was 70 years. Nausea was common.\n")
+    index = tmp_path / "index"
+    build(corpus_copy, index, CountingEmbedder())
+    (corpus_copy / "other.txt").write_text("Another trial\n\nThe median age was 71 years. Nausea was rare.\n")
+    emb = CountingEmbedder()
+    idx, report = build(corpus_copy, index, emb)
+    assert report.action == "updated" and report.embedded_documents == ["other.txt"]
+    assert sum(emb.calls) == 2
+    assert any(u.text == "The median age was 71 years." for u in idx.units)
+    # Touching a file without changing it re-hashes but embeds nothing.
+    os.utime(corpus_copy / "other.txt", ns=(1, 1))
+    emb = CountingEmbedder()
+    _, report = build(corpus_copy, index, emb)
+    assert report.embedded_documents == [] and emb.calls == []
+    # A removed document disappears from the index.
+    (corpus_copy / "other.txt").unlink()
+    idx, report = build(corpus_copy, index, NoModel())
+    assert report.removed_documents == ["other.txt"] and len(idx.docs) == 1
+
+
+def test_damaged_index_is_detected_and_rebuilt(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build(corpus_copy, index, CountingEmbedder())
+    gen = index / json.loads((index / "manifest.json").read_text())["generation"]
+    with open(gen / "vectors.npy", "r+b") as f:
+        f.seek(200)
+        f.write(b"\x00\x01\x02\x03")
+    messages: list[str] = []
+    idx, report = build(corpus_copy, index, CountingEmbedder(), progress=messages.append)
+    assert report.action in ("built", "updated")
+    assert any("vectors.npy is damaged" in m for m in messages)
+    # The per-document cache survived, so nothing had to be embedded again.
+    assert report.embedded_units == 0
+
+
+def test_model_change_invalidates_the_index(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build(corpus_copy, index, CountingEmbedder())
+    manifest = json.loads((index / "manifest.json").read_text())
+    manifest["model"] = "some-other-model"
+    (index / "manifest.json").write_text(json.dumps(manifest))
+    emb = CountingEmbedder()
+    _, report = build(corpus_copy, index, emb)
+    assert "embedding model changed" in report.reason
+
+
+def test_missing_or_empty_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(QAError, match="does not exist"):
+        build(tmp_path / "nope", tmp_path / "index", NoModel())
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(QAError, match="No .txt or .md files"):
+        build(tmp_path / "empty", tmp_path / "index", NoModel())
+
+
+def test_index_folder_holds_no_pickles(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build(corpus_copy, index, CountingEmbedder())
+    for p in index.rglob("*"):
+        if p.is_file():
+            assert p.suffix in {".json", ".jsonl", ".npy", ".npz", ".index", ""}, p
+            if p.suffix in (".npy",):
+                np.load(p, allow_pickle=False)

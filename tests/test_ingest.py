@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa.ingest import corpus_files, decode, units_of
+from qa.store import section_label
+
+from tests.conftest import SEED_CORPUS
+
+
+def storm_text() -> str:
+    return next(SEED_CORPUS.glob("*.txt")).read_text("utf-8")
+
+
+def test_every_unit_is_a_verbatim_slice_in_reading_order() -> None:
+    text = storm_text()
+    units = units_of(0, text)
+    assert len(units) > 25
+    for u in units:
+        assert text[u.start : u.end] == u.text
+        assert u.text == u.text.strip()
+    starts = [u.start for u in units]
+    assert starts == sorted(starts)
+    assert all(a.end <= b.start for a, b in zip(units, units[1:]))
+
+
+def test_bullets_carry_their_heading_path() -> None:
+    units = {u.text: u for u in units_of(0, storm_text())}
+    dor = units["Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)"]
+    assert dor.kind == "bullet"
+    assert section_label(dor) == "Efficacy"
+    nested = next(u for t, u in units.items() if t.startswith("Two complete responses (CR)"))
+    assert section_label(nested) == "Efficacy › Overall response rate"
+    assert section_label(units["Mortality during study: n=28"]) == "Safety (n=123)"
+    # Label bullets are headings, not citable units.
+    assert "Patients" not in units and "Efficacy" not in units
+
+
+def test_boilerplate_is_never_a_unit_and_references_are_marked() -> None:
+    units = units_of(0, storm_text())
+    texts = " ".join(u.text for u in units)
+    for chrome in ("Download this article", "Download as PDF", "Was this article informative", "Adobe PDF"):
+        assert chrome not in texts
+    refs = [u for u in units if u.kind == "reference"]
+    assert len(refs) == 2
+    assert refs[0].text.startswith("Chari A. et al.") and "DOI: 10.1056/NEJMoa1903455" in refs[0].text
+    assert refs[1].text.startswith("U.S. Food and Drug Administration.")
+
+
+def test_sentences_of_a_paragraph_split_at_glued_reference_markers() -> None:
+    units = units_of(0, storm_text())
+    first = units[0]
+    assert first.text.startswith("Ajai Chari from Mount Sinai Hospital")
+    assert first.text.endswith("triple-class refractory myeloma.1")
+    assert units[1].text.startswith("This formed part two of the STORM study")
+
+
+def test_markdown_headings_and_nested_lists() -> None:
+    text = "# Trial\n\nIntro sentence one. Intro two.\n\n## Results\n\n- Efficacy\n  - ORR was 40%.\n  - CR in 3 patients.\n- Safety was acceptable overall.\n"
+    units = units_of(0, text)
+    by_text = {u.text: u for u in units}
+    assert by_text["ORR was 40%."].section == ("Trial", "Results", "Efficacy")
+    assert by_text["Safety was acceptable overall."].section == ("Trial", "Results")
+    assert all(text[u.start : u.end] == u.text for u in units)
+
+
+def test_decoding_falls_back_and_says_which_encoding() -> None:
+    assert decode("naïve".encode()) == ("naïve", "utf-8")
+    text, enc = decode("café – 5 µg".encode("cp1252"))
+    assert enc == "cp1252" and text == "café – 5 µg"
+
+
+def test_corpus_listing_skips_other_files_and_symlink_loops(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("A sentence here.")
+    (tmp_path / "b.md").write_text("# B\n\nAnother one.")
+    (tmp_path / "c.pdf").write_bytes(b"%PDF")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.txt").write_text("Nested sentence.")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    files, warnings = corpus_files(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["a.txt", "b.md", "sub/d.txt"]
+    assert any("symlink loop" in w for w in warnings)
+    assert any("dangling.txt" in w for w in warnings)
