@@ -14,20 +14,33 @@ class Weights:
 
     dense: float = 1.0
     """Cosine similarity of question and unit (with its heading context)."""
-    lexical: float = 0.35
+    lexical: float = 0.25
     """BM25 score, scaled by the best score for the question."""
-    coverage: float = 0.55
+    coverage: float = 1.0
     """IDF-weighted share of the question's terms the unit contains."""
-    phrase: float = 0.25
+    phrase: float = 0.45
     """Share of the question's adjacent term pairs found adjacent in the unit."""
-    answer_type: float = 0.12
+    answer_type: float = 0.42
     """The unit holds the kind of value asked for (a duration, a percentage...)."""
-    neighbour: float = 0.10
+    neighbour: float = -0.15
     """Best dense similarity of the units next to it (context)."""
-    document: float = 0.25
+    document: float = 0.05
     """How well the unit's document as a whole matches (its best units)."""
-    short: float = -0.25
+    short: float = -0.05
     """Penalty for fragments of fewer than five words."""
+    novelty: float = 0.55
+    """Share of the unit's terms not in the question (an answer adds something)."""
+    length: float = 0.1
+    """Content terms in the unit, saturating at 25 (fuller sentences hold answers)."""
+    doc_coverage: float = 0.5
+    """IDF share of the question's terms found anywhere in the unit's document."""
+    title: float = 0.0
+    """IDF share of the question's terms found in the document's title."""
+    proximity: float = 0.55
+    """A value of the asked-for kind stands close to a word of the question."""
+    defines: float = 0.1
+    """The unit defines an abbreviation the question uses ("Exportin 1 (XPO1)")."""
+
 
 
 @dataclass(frozen=True, slots=True)

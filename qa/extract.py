@@ -34,10 +34,11 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "place": re.compile(
         r"\b(?:[A-Z][a-z]+ ){0,3}(?:Hospital|University|Institute|Center|Centre|Clinic|College)(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?){0,3}|(?<=\bin )[A-Z][a-z]+(?: [A-Z][a-z]+)*(?:, [A-Z][a-z]+)*"
     ),
-    "journal": re.compile(r"\b(?:[A-Z][a-z]*\.? ){1,4}(?:J|Med|Journal|Lancet|Nature|Science|Proc|Rev|Lett)\b(?: [A-Z][a-z]+)*"),
+    "reference": re.compile(r"\b(?:[A-Z][a-z]*\.? ){1,4}(?:J|Med|Journal|Lancet|Nature|Science|Proc|Rev|Lett)\b(?: [A-Z][a-z]+)*"),
     "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b(?: [a-z]+)?", re.I),
 }
 
+_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\]\)]+[^\s\]\).,;]")
 _COLON_VALUE = re.compile(r"^(?P<label>[^:]{3,80}):\s*(?P<value>.{1,100})$")
 _COPULA_VALUE = re.compile(
     rf"\b(?:was|were|is|are|of|reached|at)\s+(?P<value>(?:approximately |about |around |nearly |over |under |up to )?{_NUM}\s*(?:%|[a-zA-Z]+)?(?:\s*\([^()]{{1,40}}\))?)"
@@ -74,6 +75,14 @@ def short_answer(q: Query, text: str) -> tuple[int, int] | None:
     """Span (relative to text) of the value answering q, or None."""
     positions = _term_positions(q, text)
     kind = q.answer_type
+    if kind == "reason":
+        return None  # the whole cited sentence is the answer
+    if kind == "reference":
+        doi = _DOI.search(text)
+        if re.search(r"\bdoi\b", q.question, re.I):
+            return (doi.start(), doi.end()) if doi else None
+        if not re.search(r"\bjournal\b|\bpublished\b", q.question, re.I):
+            return None
     if kind:
         found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip()]
         if kind == "count":

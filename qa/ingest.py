@@ -18,7 +18,7 @@ from pathlib import Path
 from qa.models import Unit
 from qa.sentences import sentence_spans, split_long
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 """Bump when unit boundaries or sections change: cached vectors are then stale."""
 
 SUFFIXES = (".txt", ".md", ".markdown")
@@ -115,6 +115,11 @@ def _is_heading_text(s: str) -> bool:
     return sum(ch.isdigit() for ch in s) <= 4
 
 
+def _is_title(s: str) -> bool:
+    """An article's opening line: a long headline is still a title, not a sentence."""
+    return 0 < len(s) <= 300 and s[-1] not in ".;,:" and s[0].isalnum() and "http" not in s
+
+
 def _is_label(s: str) -> bool:
     """A short bullet that names the items under it ("Patients", "Safety (n=123)")."""
     return bool(s) and len(s.split()) <= 6 and s[-1] not in ".;:,!?" and len(s) <= 60
@@ -204,7 +209,7 @@ def _blocks(text: str) -> Iterator[_Block]:
             bullet_stack.clear()
             in_references = True
             continue
-        if stand_alone and _is_heading_text(s) and not in_references:
+        if stand_alone and not in_references and (_is_heading_text(s) or (not body_started and _is_title(s))):
             yield from flush()
             # Stand-alone lines before any text make up the title (a kicker and a
             # headline); later ones are section headings one level below it.

@@ -22,7 +22,7 @@ _QUESTION_FRAME = re.compile(r"\bhow (?:long|many|much|often|old)\b|\bwhat (?:ki
 
 ANSWER_TYPES: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
-        r"\bhow long\b|\bduration\b|\bhow many (?:days|weeks|months|years|hours|cycles)\b|\bmedian (?:time|follow)|"
+        r"\bhow (?:quickly|fast|soon)\b|\bhow long\b|\bduration\b|\bhow many (?:days|weeks|months|years|hours|cycles)\b|\bmedian (?:time|follow)|"
         r"\b(?:time|period) (?:to|until|from|of)\b|\blast(?:ed)?\b\??$|\bincubation\b"
     ),
     "percent": re.compile(
@@ -33,11 +33,15 @@ ANSWER_TYPES: dict[str, re.Pattern[str]] = {
     "person": re.compile(r"^\s*(?:who|whom)\b|\bwho (?:led|conducted|wrote|ran|authored|discovered|first)\b|\bwhich (?:authors?|investigators?|researchers?|scientists?)\b"),
     "date": re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what year\b|\bwhen (?:was|were|did)\b"),
     "place": re.compile(r"^\s*where\b|\bwhich (?:country|countries|city|cities|hospital|institution|center|centre|region|province)\b|\bin what (?:country|city)\b"),
-    "journal": re.compile(r"\bwhich journal\b|\bwhat journal\b|\bjournal\b|\bwhere (?:was|were) .* published\b"),
+    "reference": re.compile(
+        r"\bjournal\b|\bwhere (?:was|were|is) .*published\b|\bdoi\b|\bvolume\b|\bpage numbers?\b|\bcitation\b|"
+        r"\b(?:title|authors?) of the (?:original )?(?:paper|article|publication|study)\b|\bwhen was .* published\b"
+    ),
+    "reason": re.compile(r"^\s*why\b|\bwhat (?:is|was|are|were) the (?:reason|cause|mechanism)s?\b|\bhow does .* (?:cause|lead to)\b"),
     "dose": re.compile(r"\bwhat dose\b|\bwhat doses\b|\bdose\b|\bdosage\b|\bdosing\b|\bhow much .*(?:given|administered)\b"),
 }
 
-_DURATION = r"\d+(?:\.\d+)?\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b"
+_DURATION = r"\d+(?:\.\d+)?[\s-]*(?:[–-]\s*\d+(?:\.\d+)?[\s-]*)?(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b"
 UNIT_TYPES: dict[str, re.Pattern[str]] = {
     "duration": re.compile(_DURATION, re.I),
     "percent": re.compile(r"\d+(?:\.\d+)?\s*%|\bpercent\b|\bper cent\b", re.I),
@@ -45,7 +49,8 @@ UNIT_TYPES: dict[str, re.Pattern[str]] = {
     "person": re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b(?= (?:from|and colleagues|et al|of the|at)\b)|\bet al\b|\b[A-Z][a-z]+,? [A-Z]\.(?: |,|$)|\bDr\.? [A-Z]"),
     "date": re.compile(r"\b(?:19|20)\d{2}\b|\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"),
     "place": re.compile(r"\b(?:Hospital|University|Institute|Center|Centre|Clinic|College|School)\b|\b(?:in|from|at) [A-Z][a-z]+(?:,? [A-Z][a-z]+)*"),
-    "journal": re.compile(r"\b(?:J|Journal|Med|Lancet|Nature|Science|Proc|Ann|Clin|Rev|Lett)\b|\bdoi\b", re.I),
+    "reference": re.compile(r"\b(?:J|Journal|Med|Lancet|Nature|Science|Proc|Ann|Clin|Rev|Lett)\.? (?:19|20)\d\d\b|\bdoi\b|\bet al\b", re.I),
+    "reason": re.compile(r"\bdue to\b|\bbecause\b|\bcaused by\b|\bas a result\b|\bowing to\b|\bleads? to\b|\bresults? in\b|\bsince\b|\btherefore\b|\binhibit", re.I),
     "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b", re.I),
 }
 
@@ -71,7 +76,7 @@ class Query:
 
 def answer_type_of(question: str) -> str | None:
     q = fold(question)
-    for name in ("duration", "percent", "person", "date", "journal", "dose", "place", "count"):
+    for name in ("reference", "reason", "duration", "percent", "person", "date", "dose", "place", "count"):
         if ANSWER_TYPES[name].search(q):
             return name
     return None
@@ -88,6 +93,8 @@ def analyse(question: str, corpus_abbreviations: dict[str, str] | None = None) -
     spelled = question
     for tok in dict.fromkeys(toks):
         long = abbrevs.get(tok)
+        if not long and tok.endswith("s") and len(tok) > 2 and re.search(rf"\b{re.escape(tok[:-1].upper())}s\b", question):
+            long = abbrevs.get(tok[:-1])  # "CRs", "AEs"
         if not long:
             continue
         if tok in STOPWORDS and not re.search(rf"\b{re.escape(tok.upper())}\b", question):
@@ -125,6 +132,9 @@ def analyse(question: str, corpus_abbreviations: dict[str, str] | None = None) -
     )
 
 
-def unit_types(text: str) -> frozenset[str]:
-    """The kinds of answer a unit's text can supply."""
-    return frozenset(name for name, rx in UNIT_TYPES.items() if rx.search(text))
+def unit_types(text: str, kind: str = "sentence") -> frozenset[str]:
+    """The kinds of answer a unit can supply."""
+    found = {name for name, rx in UNIT_TYPES.items() if rx.search(text)}
+    if kind == "reference":
+        found.add("reference")
+    return frozenset(found)

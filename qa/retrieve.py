@@ -11,12 +11,16 @@ its neighbours and its document match, and a penalty for fragments.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from qa.config import Settings, Weights
-from qa.query import Query, unit_types
+from qa.query import UNIT_TYPES, Query, unit_types
+from qa.text import fold, stem
+
+_WORD = re.compile(r"[^\W_]+")
 from qa.store import CorpusIndex
 
 
@@ -43,6 +47,61 @@ def _coverage(q: Query, unit_terms: set[str], idf: dict[str, float]) -> float:
         elif q.alternatives.get(t, set()) & unit_terms:
             got += 0.8 * w
     return got / total if total else 0.0
+
+
+def _novelty(q: Query, unit_terms: set[str]) -> float:
+    """Share of the unit's terms the question lacks: an answer adds something.
+
+    A title or a topic sentence that merely restates the question scores low.
+    """
+    if not unit_terms:
+        return 0.0
+    return len(unit_terms - q.weights.keys()) / len(unit_terms)
+
+
+def _doc_features(index: CorpusIndex, q: Query, idf: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Per document: IDF share of the question's terms found anywhere in it, and in its title."""
+    n_docs = len(index.docs)
+    total = sum(idf.values()) or 1.0
+    body = np.zeros(n_docs, np.float32)
+    title = np.zeros(n_docs, np.float32)
+    for t, w in idf.items():
+        body[index.docs_with_term(t)] += w
+        title[[d for d in range(n_docs) if t in index.title_terms(d)]] += w
+    return body / total, title / total
+
+
+def _defined_terms(q: Query) -> list[str]:
+    """Abbreviation-like words of the question ("XPO1", "DC-SIGNR", "MERS")."""
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*", q.question) if sum(c.isupper() or c.isdigit() for c in w) >= 2]
+
+
+def _defines(terms_: list[str], text: str) -> float:
+    """1 when the unit defines one of the question's abbreviations: "Exportin 1 (XPO1)"."""
+    return 1.0 if any(f"({t}" in text or f"{t} (" in text for t in terms_) else 0.0
+
+
+def _proximity(q: Query, text: str, kind: str, cache: dict[str, list[int]]) -> float:
+    """How close a value of the asked-for kind sits to a word of the question."""
+    if not q.answer_type or q.answer_type in ("reference", "reason"):
+        return 0.0
+    values = [m.start() for m in UNIT_TYPES[q.answer_type].finditer(text)]
+    if not values:
+        return 0.0
+    positions = cache.get(text)
+    if positions is None:
+        positions = cache[text] = _positions(q, text)
+    if not positions:
+        return 0.0
+    d = min(abs(v - p) for v in values for p in positions)
+    return 1.0 / (1.0 + d / 20.0)
+
+
+def _positions(q: Query, text: str) -> list[int]:
+    wanted = set(q.core)
+    for alts in q.alternatives.values():
+        wanted |= alts
+    return [m.end() for m in _WORD.finditer(fold(text)) if stem(m.group()) in wanted]
 
 
 def _phrase(q: Query, unit_terms: list[str]) -> float:
@@ -78,6 +137,9 @@ def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> 
     lex_max = float(lex[ids].max()) if len(ids) else 0.0
     lex_max = lex_max if lex_max > 0 else 1.0
     idf = {t: index.lexical.idf_of(t) for t in q.core}
+    doc_cover, title_cover = _doc_features(index, q, idf)
+    defined = _defined_terms(q)
+    pos_cache: dict[str, list[int]] = {}
     # Neighbour similarity needs the vectors of units next to each candidate.
     neighbours: dict[int, float] = {}
     units = index.units
@@ -97,14 +159,21 @@ def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> 
     for i in ids.tolist():
         u = units[i]
         ut = index.unit_terms(i)
+        uts = set(ut)
         f = {
             "dense": dense[i],
             "lexical": float(lex[i]) / lex_max,
-            "coverage": _coverage(q, set(ut), idf),
+            "coverage": _coverage(q, uts, idf),
+            "novelty": _novelty(q, uts),
+            "length": min(len(ut) / 25.0, 1.0),
             "phrase": _phrase(q, ut),
-            "answer_type": 1.0 if q.answer_type and q.answer_type in unit_types(u.text) else 0.0,
+            "answer_type": 1.0 if q.answer_type and q.answer_type in unit_types(u.text, u.kind) else 0.0,
+            "proximity": _proximity(q, u.text, u.kind, pos_cache),
+            "defines": _defines(defined, u.text) if defined else 0.0,
             "neighbour": neighbours[i],
             "document": 0.0,
+            "doc_coverage": float(doc_cover[u.doc]),
+            "title": float(title_cover[u.doc]),
             "short": 1.0 if len(u.text.split()) < 5 else 0.0,
         }
         rows.append((i, f))

@@ -35,13 +35,13 @@ from qa.errors import QAError
 from qa.ingest import CHUNKER_VERSION, MAX_FILE_BYTES, corpus_files, decode, file_sha256, looks_binary, units_of
 from qa.lexical import LexicalIndex
 from qa.models import Unit
-from qa.text import terms
+from qa.text import terms, words
 
 if TYPE_CHECKING:
     from qa.config import Settings
     from qa.embed import Embedder
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CONTEXT_VERSION = "2"
 """Bump when the text embedded for a unit changes (cached vectors go stale)."""
 LOCK_WAIT_SECONDS = 600.0
@@ -89,6 +89,19 @@ def section_label(unit: Unit) -> str:
     return " › ".join(inner)
 
 
+def index_terms(unit: Unit, abbreviations: dict[str, str]) -> list[str]:
+    """Lexical terms of a unit: its text, its headings, and the long form of
+    every abbreviation the corpus defines that it uses ("TEAE" also counts as
+    "treatment-emergent adverse event")."""
+    out = terms(unit.text + " " + " ".join(unit.section[1:]))
+    if abbreviations:
+        for w in dict.fromkeys(words(unit.text)):
+            long = abbreviations.get(w)
+            if long:
+                out.extend(terms(long))
+    return out
+
+
 def embedding_text(unit: Unit) -> str:
     """What is embedded for a unit: its heading context, then its text."""
     label = " › ".join(unit.section[1:][-2:])
@@ -117,6 +130,8 @@ class CorpusIndex:
         self._faiss: Any = None
         self._terms: dict[int, list[str]] = {}
         self.doc_unit_ranges = _ranges(units, len(self.docs))
+        self._unit_doc = np.fromiter((u.doc for u in units), np.int32, len(units))
+        self._title_terms: dict[int, frozenset[str]] = {}
 
     @property
     def model(self) -> str:
@@ -136,13 +151,26 @@ class CorpusIndex:
                 self._faiss.hnsw.efSearch = max(64, self._faiss.hnsw.efSearch)
         return self._faiss
 
+    def docs_with_term(self, term: str) -> np.ndarray:
+        """Ids of the documents containing a (stemmed) term."""
+        j = self.lexical.vocab.get(term)
+        if j is None:
+            return np.zeros(0, np.int32)
+        w = self.lexical.weights
+        rows = w.indices[w.indptr[j] : w.indptr[j + 1]]
+        return np.unique(self._unit_doc[rows])
+
+    def title_terms(self, doc: int) -> frozenset[str]:
+        t = self._title_terms.get(doc)
+        if t is None:
+            t = self._title_terms[doc] = frozenset(terms(self.docs[doc].title))
+        return t
+
     def unit_terms(self, i: int) -> list[str]:
-        """Stemmed terms of a unit's text and heading path (memoised)."""
+        """The lexical terms of unit i (memoised)."""
         t = self._terms.get(i)
         if t is None:
-            u = self.units[i]
-            t = terms(u.text + " " + " ".join(u.section[1:]))
-            self._terms[i] = t
+            t = self._terms[i] = index_terms(self.units[i], self.abbreviations)
         return t
 
 
@@ -510,9 +538,7 @@ def _write_generation(
         (tmp / "units.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
         (tmp / "sections.json").write_text(json.dumps([list(s) for s in section_ids], ensure_ascii=False), "utf-8")
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
-        LexicalIndex.build(
-            terms(u.text + " " + " ".join(u.section[1:])) for u in units
-        ).save(tmp)
+        LexicalIndex.build(index_terms(u, abbreviations) for u in units).save(tmp)
         (tmp / "abbreviations.json").write_text(json.dumps(abbreviations, ensure_ascii=False), "utf-8")
         dim = int(vectors.shape[1])
         index_type = "flat" if len(units) <= settings.exact_search_max else "hnsw"
