@@ -1,0 +1,408 @@
+"""The chat: ask, read the cited sentences, open them in their documents.
+
+The window paints at once; the index and the model load in a thread worker,
+and questions typed meanwhile wait in a queue. Questions are answered one at
+a time in a thread worker, so the UI never blocks. Workers only post messages
+(qa.tui.messages); the handlers here update the widgets.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Input
+
+from qa.config import Settings
+from qa.errors import QAError
+from qa.tui.citation import CitationView, reference
+from qa.tui.commands import QACommands
+from qa.tui.export import conversation_markdown, export_path
+from qa.tui.help_screen import HelpScreen
+from qa.tui.messages import AnswerFailed, AnswerReady, EngineFailed, EngineProgress, EngineReady, IndexLoaded
+from qa.tui.passage_pane import PassagePane
+from qa.tui.question_input import QuestionInput
+from qa.tui.safe_text import clean, literal, one_line
+from qa.tui.status_line import StatusLine
+from qa.tui.transcript import Transcript
+from qa.tui.turn import TurnView
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
+
+NARROW = 100
+"""Below this many columns the passage pane goes under the transcript."""
+
+WELCOME = (
+    "Ask a question about the articles in the corpus and press Enter.\n\n"
+    "qa answers by quoting the sentences that hold the answer, numbered [1] [2] [3], "
+    "each with its document and section. Tab moves to the citations and Enter opens one "
+    "in its document, on the right; Esc comes back here. Short follow-ups such as "
+    "“and the overall survival?” build on the previous question.\n\n"
+    "F1 shows every key; Ctrl+P lists every command."
+)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class QAApp(App[None]):
+    """Questions answered with quoted, numbered citations from the corpus."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "qa"
+    COMMANDS = App.COMMANDS | {QACommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("escape", "focus_input", "Ask"),
+        Binding("ctrl+y", "copy_citation", "Copy citation", show=False),
+        Binding("ctrl+s", "export", "Export"),
+        Binding("ctrl+r", "rebuild", "Rebuild index"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    def __init__(self, corpus: Path, index_dir: Path, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.corpus = Path(corpus)
+        self.index_dir = Path(index_dir)
+        self.settings = settings or Settings()
+        self.engine: Engine | None = None
+        """Created by the loading worker (importing the core takes a moment)."""
+        self.state = "loading"
+        """"loading", "ready", "rebuilding" or "failed"."""
+        self.failure: str | None = None
+        self.documents = 0
+        self.units = 0
+        self._pending: deque[TurnView] = deque()
+        self._answering: TurnView | None = None
+        self._rebuild_wanted = False
+        self._next_turn = 1
+        self._open_view: CitationView | None = None
+        self.sub_title = f"{self.corpus.name}: loading…"
+
+    # --- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield Transcript(Text(WELCOME), id="transcript")
+            yield PassagePane(id="passage")
+        yield StatusLine("Loading the index…", id="status")
+        yield QuestionInput(id="question")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(QuestionInput).focus()
+        self.query_one(StatusLine).set(f"Loading the index of {self.corpus}…", busy=True)
+        self._layout_for(self.size.width)
+        self.load_engine()
+
+    def on_resize(self) -> None:
+        self._layout_for(self.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.screen.set_class(width < NARROW, "-narrow")
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    @property
+    def passage(self) -> PassagePane:
+        return self.query_one(PassagePane)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    @property
+    def question_input(self) -> QuestionInput:
+        return self.query_one(QuestionInput)
+
+    @property
+    def turns(self) -> list[TurnView]:
+        return self.transcript.turns
+
+    # --- loading ------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def load_engine(self, rebuild: bool = False) -> None:
+        """Open (or build) the index, then load the model: all off the UI thread."""
+        try:
+            if self.engine is None:
+                from qa.engine import Engine
+
+                self.engine = Engine(self.corpus, self.index_dir, self.settings)
+            engine = self.engine
+            report = engine.open(rebuild=rebuild, progress=lambda text: self.post_message(EngineProgress(text)))
+            idx = engine.index
+            self.post_message(IndexLoaded(report, len(idx.docs), len(idx.units), engine.settings.model, rebuild))
+            engine.warm_up()
+            self.post_message(EngineReady())
+        except QAError as exc:
+            self.post_message(EngineFailed(str(exc)))
+        except Exception as exc:  # a bug, but the chat should say so rather than vanish
+            self.post_message(EngineFailed(f"Unexpected error while loading: {type(exc).__name__}: {exc}"))
+
+    def on_engine_progress(self, message: EngineProgress) -> None:
+        self.status.set(message.text, busy=True)
+
+    def on_index_loaded(self, message: IndexLoaded) -> None:
+        self.documents, self.units = message.documents, message.units
+        self.sub_title = (
+            f"{self.corpus.name}: {_plural(message.documents, 'document')} · "
+            f"{_plural(message.units, 'unit')} · model {message.model}"
+        )
+        report = message.report
+        if report.action != "loaded" or message.rebuilt:
+            self.notify(
+                f"{_plural(report.documents, 'document')}, {_plural(report.units, 'unit')}; "
+                f"{report.embedded_units} embedded, in {report.seconds:.1f} s.",
+                title="Index rebuilt" if message.rebuilt else f"Index {report.action}",
+            )
+        for warning in report.warnings[:5]:
+            self.notify(one_line(warning), title="Corpus", severity="warning", timeout=10)
+        if len(report.warnings) > 5:
+            self.notify(f"… and {len(report.warnings) - 5} more warnings.", severity="warning", timeout=10)
+        self._show_documents()
+        self.status.set(f"Loading the embedding model {message.model}…", busy=True)
+
+    def _show_documents(self) -> None:
+        assert self.engine is not None
+        docs = self.engine.index.docs
+        text = Text()
+        text.append(f"{_plural(len(docs), 'document')}\n\n", style="bold")
+        for d in docs[:200]:
+            text.append_text(literal(one_line(d.title or d.path)))
+            text.append("\n")
+            text.append_text(literal(f"  {one_line(d.path)} · {_plural(d.units, 'unit')}\n\n", "dim"))
+        if len(docs) > 200:
+            text.append(f"… and {len(docs) - 200} more\n", style="dim")
+        text.rstrip()
+        self.passage.show_placeholder(text)
+
+    def on_engine_ready(self, _: EngineReady) -> None:
+        self.state = "ready"
+        self.failure = None
+        self.transcript.set_notice(None)
+        self._pump()
+
+    def on_engine_failed(self, message: EngineFailed) -> None:
+        self.state = "failed"
+        self.failure = message.text
+        self.notify(message.text, title="Cannot load the index", severity="error", timeout=15)
+        self.transcript.set_notice(f"Cannot load the index.\n{message.text}\n\nFix the problem, then press Ctrl+R to try again.")
+        self._pump()
+
+    # --- asking -------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not isinstance(event.input, QuestionInput):
+            return
+        event.stop()
+        question = event.value
+        if not question.strip():
+            return
+        self.question_input.remember(question)
+        self.question_input.value = ""
+        self.ask(question)
+
+    def ask(self, question: str) -> TurnView:
+        """Add a turn for `question`; it is answered as soon as the engine is free."""
+        turn = TurnView(self._next_turn, question)
+        self._next_turn += 1
+        self.transcript.add_turn(turn)
+        self._pending.append(turn)
+        self._pump()
+        return turn
+
+    def _previous_question(self, turn: TurnView) -> str | None:
+        """What a follow-up builds on: the last answered question before `turn`."""
+        before = self.turns
+        before = before[: before.index(turn)] if turn in before else before
+        for t in reversed(before):
+            if t.answer is not None:
+                return t.answer.searched or t.question
+        return None
+
+    def _pump(self) -> None:
+        """Start the next queued job (a rebuild or a question) if the engine is free."""
+        if self._answering is not None:
+            for t in self._pending:
+                t.set_status("Queued…")
+            return
+        if self._rebuild_wanted and self.state in ("ready", "failed"):
+            self._rebuild_wanted = False
+            self.state = "rebuilding"
+            self.status.set("Rebuilding the index…", busy=True)
+            self.load_engine(rebuild=True)
+        if self.state != "ready":
+            for t in self._pending:
+                if self.state == "failed":
+                    t.set_status("Waiting: the index could not be loaded. Fix the problem, then press Ctrl+R to retry.")
+                else:
+                    t.set_status("Waiting for the index and model to load…")
+            if self.state == "failed":
+                self.status.set(f"Cannot load the index: {self.failure}", error=True)
+            return
+        if not self._pending:
+            self.status.set(f"Ready: {_plural(self.documents, 'document')}, {_plural(self.units, 'unit')}.")
+            return
+        turn = self._pending.popleft()
+        for t in self._pending:
+            t.set_status("Queued…")
+        self._answering = turn
+        turn.set_status("Searching…")
+        self.status.set("Answering…", busy=True)
+        self.answer_worker(turn.turn_id, turn.question, self._previous_question(turn))
+
+    @work(thread=True, group="answer", exit_on_error=False)
+    def answer_worker(self, turn_id: int, question: str, previous: str | None) -> None:
+        assert self.engine is not None
+        try:
+            answer = self.engine.ask(question, previous=previous)
+        except QAError as exc:
+            self.post_message(AnswerFailed(turn_id, str(exc)))
+        except Exception as exc:  # a bug; say so in the turn instead of crashing the chat
+            self.post_message(AnswerFailed(turn_id, f"Unexpected error: {type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(AnswerReady(turn_id, answer))
+
+    def _turn(self, turn_id: int) -> TurnView | None:
+        return next((t for t in self.turns if t.turn_id == turn_id), None)
+
+    def on_answer_ready(self, message: AnswerReady) -> None:
+        turn = self._turn(message.turn_id)
+        self._answering = None
+        if turn is not None:
+            turn.show_answer(message.answer)
+            self.call_after_refresh(self._after_answer)
+        self._pump()
+
+    def _after_answer(self) -> None:
+        if not self.transcript.has_focus:
+            self.transcript.select_latest()
+        self.transcript.scroll_end(animate=False)
+
+    def on_answer_failed(self, message: AnswerFailed) -> None:
+        turn = self._turn(message.turn_id)
+        self._answering = None
+        if turn is not None:
+            turn.show_error(message.text)
+        self.notify(message.text, title="Cannot answer", severity="error")
+        self._pump()
+
+    # --- citations ----------------------------------------------------------------
+
+    def _selected(self) -> CitationView | None:
+        """The citation actions apply to: the cursor, else the open one, else the latest [1]."""
+        cursor = self.transcript.cursor
+        if cursor is not None and cursor.is_attached:
+            return cursor
+        if self._open_view is not None and self._open_view.is_attached:
+            return self._open_view
+        self.transcript.select_latest()
+        return self.transcript.cursor
+
+    def on_transcript_open_requested(self, event: Transcript.OpenRequested) -> None:
+        self.open_citation(event.view)
+
+    def on_transcript_copy_requested(self, event: Transcript.CopyRequested) -> None:
+        self.copy_citation(event.view)
+
+    def open_citation(self, view: CitationView) -> None:
+        """Show a citation in its document in the passage pane."""
+        if self.engine is None:
+            return
+        c = view.citation
+        try:
+            text = self.engine.document_text(c.doc)
+        except QAError as exc:
+            self.notify(str(exc), title="Cannot open the document", severity="error")
+            return
+        if text[c.start : c.end] != c.text:
+            self.notify(f"{c.doc} no longer holds this passage.", title="Cannot open", severity="error")
+            return
+        title = next((d.title for d in self.engine.index.docs if d.path == c.doc), c.doc)
+        if self._open_view is not None:
+            self._open_view.remove_class("-open")
+        self._open_view = view
+        view.add_class("-open")
+        self.passage.show(view.number, c, text, title, view.value)
+
+    def copy_citation(self, view: CitationView) -> None:
+        c = view.citation
+        self.copy_to_clipboard(f"“{clean(c.text)}”\n— {clean(reference(c))}")
+        self.notify(f"Copied citation [{view.number}] and its reference.", title="Copied")
+
+    # --- actions (keys and the command palette) --------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_input":
+            return not isinstance(self.focused, QuestionInput) or isinstance(self.screen, HelpScreen)
+        return True
+
+    def action_focus_input(self) -> None:
+        self.question_input.focus()
+
+    def action_focus_citations(self) -> None:
+        self.transcript.focus()
+
+    def action_next_citation(self) -> None:
+        self.transcript.focus()
+        self.transcript.action_move(1)
+
+    def action_previous_citation(self) -> None:
+        self.transcript.focus()
+        self.transcript.action_move(-1)
+
+    def action_open_citation(self) -> None:
+        view = self._selected()
+        if view is None:
+            self.notify("No citation to open yet: ask a question first.", severity="warning")
+            return
+        self.open_citation(view)
+
+    def action_copy_citation(self) -> None:
+        view = self._selected()
+        if view is None:
+            self.notify("No citation to copy yet: ask a question first.", severity="warning")
+            return
+        self.copy_citation(view)
+
+    def markdown(self) -> str:
+        """The conversation so far, as Markdown."""
+        turns = [(t.question, t.answer, t.error) for t in self.turns]
+        return conversation_markdown(turns, corpus=str(self.corpus), model=self.settings.model)
+
+    def action_export(self) -> None:
+        if not self.turns:
+            self.notify("Nothing to export yet: ask a question first.", severity="warning")
+            return
+        path = export_path()
+        try:
+            path.write_text(self.markdown(), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc.strerror or exc}", title="Export failed", severity="error")
+            return
+        self.notify(f"Saved to {path}", title="Conversation exported")
+
+    def action_rebuild(self) -> None:
+        if self.state in ("loading", "rebuilding") or self._rebuild_wanted:
+            self.notify("The index is already being loaded or rebuilt.", severity="warning")
+            return
+        self._rebuild_wanted = True
+        if self._answering is not None:
+            self.status.set("Rebuilding the index after this answer…", busy=True)
+        self._pump()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())

@@ -1,0 +1,43 @@
+"""The command palette's qa commands: the same actions as the keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from qa.tui.app import QAApp
+
+# (name, help, action on the app)
+COMMANDS: list[tuple[str, str, str]] = [
+    ("Ask a question", "Go to the question box", "focus_input"),
+    ("Citations", "Go to the citations of the latest answer", "focus_citations"),
+    ("Next citation", "Select the next citation", "next_citation"),
+    ("Previous citation", "Select the previous citation", "previous_citation"),
+    ("Open citation", "Show the selected citation in its document", "open_citation"),
+    ("Copy citation", "Copy the selected citation and its reference to the clipboard", "copy_citation"),
+    ("Export conversation", "Save the conversation and its citations as Markdown in the current folder", "export"),
+    ("Rebuild index", "Build the index again from the corpus, in the background", "rebuild"),
+    ("Help", "Keys and how qa answers", "help"),
+]
+
+
+class QACommands(Provider):
+    """Every qa action by name."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app: QAApp = self.app  # type: ignore[assignment]
+        return [(name, help, getattr(app, f"action_{action}")) for name, help, action in COMMANDS]
+
+    async def discover(self) -> Hits:
+        for name, help, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help)

@@ -1,0 +1,68 @@
+"""One line above the input that says what the app is doing."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Static
+
+from qa.tui.safe_text import one_line
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class StatusLine(Static):
+    """A message, with a spinner while something runs in the background."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    StatusLine.-busy {
+        color: $text-warning;
+    }
+    StatusLine.-error {
+        color: $text-error;
+    }
+    """
+
+    message: reactive[str] = reactive("")
+    busy: reactive[bool] = reactive(False)
+
+    def __init__(self, message: str = "", **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._frame = 0
+        self._timer: Timer | None = None
+        self.set_reactive(StatusLine.message, message)
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(0.1, self._spin, pause=not self.busy)
+        self._render_line()
+
+    def set(self, message: str, *, busy: bool = False, error: bool = False) -> None:
+        self.set_class(error, "-error")
+        self.message = message
+        self.busy = busy
+
+    def watch_message(self) -> None:
+        self._render_line()
+
+    def watch_busy(self, busy: bool) -> None:
+        self.set_class(busy, "-busy")
+        if self._timer is not None:
+            if busy:
+                self._timer.resume()
+            else:
+                self._timer.pause()
+        self._render_line()
+
+    def _spin(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        self._render_line()
+
+    def _render_line(self) -> None:
+        prefix = f"{SPINNER[self._frame]} " if self.busy else ""
+        self.update(Text(prefix + one_line(self.message), no_wrap=True, overflow="ellipsis"))

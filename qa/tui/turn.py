@@ -1,0 +1,138 @@
+"""One turn of the conversation: the question, what was searched, the answer."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from qa.models import Answer
+from qa.tui.citation import CitationView
+from qa.tui.safe_text import literal, one_line
+
+NOT_FOUND = "Not found in the corpus."
+
+
+def normalise(question: str) -> str:
+    return " ".join(question.split())
+
+
+class TurnView(Vertical):
+    """A question and, once it is answered, the answer and its citations."""
+
+    DEFAULT_CSS = """
+    TurnView {
+        height: auto;
+        margin: 0 0 1 0;
+    }
+    TurnView > .turn--question {
+        text-style: bold;
+        color: $text;
+    }
+    TurnView > .turn--searched {
+        color: $text-muted;
+        padding-left: 2;
+    }
+    TurnView > .turn--status {
+        color: $text-muted;
+        text-style: italic;
+        padding-left: 2;
+    }
+    TurnView > .turn--answer {
+        padding-left: 2;
+    }
+    TurnView > .turn--not-found {
+        padding-left: 2;
+        color: $warning;
+        text-style: bold;
+    }
+    TurnView > .turn--error {
+        padding-left: 2;
+        color: $error;
+    }
+    TurnView > .turn--related {
+        padding-left: 2;
+        color: $text-muted;
+    }
+    TurnView > CitationView {
+        margin-left: 1;
+    }
+    TurnView > .turn--value {
+        background: $warning 35%;
+        text-style: bold;
+    }
+    """
+
+    COMPONENT_CLASSES = {"turn--value"}
+
+    def __init__(self, turn_id: int, question: str) -> None:
+        super().__init__(id=f"turn-{turn_id}")
+        self.turn_id = turn_id
+        self.question = question
+        self.answer: Answer | None = None
+        self.error: str | None = None
+        self.status_text = "Waiting for the index and model to load…"
+
+    def compose(self) -> ComposeResult:
+        q = Text("❯ ")
+        q.append_text(literal(one_line(self.question)))
+        yield Static(q, classes="turn--question")
+        if not self.done:
+            yield Static(Text(self.status_text), classes="turn--status")
+
+    @property
+    def done(self) -> bool:
+        return self.answer is not None or self.error is not None
+
+    @property
+    def citations(self) -> list[CitationView]:
+        return list(self.query(CitationView))
+
+    @property
+    def searched(self) -> str | None:
+        """The text searched, when it differs from what was typed."""
+        if self.answer is None or not self.answer.searched:
+            return None
+        if normalise(self.answer.searched) == normalise(self.question):
+            return None
+        return self.answer.searched
+
+    def set_status(self, text: str) -> None:
+        self.status_text = text
+        for status in self.query(".turn--status"):
+            status.update(Text(text))
+
+    def show_answer(self, answer: Answer) -> None:
+        self.answer = answer
+        self.query(".turn--status").remove()
+        widgets: list[Static] = []
+        if self.searched:
+            line = Text("searched: ")
+            line.append_text(literal(one_line(self.searched), "italic"))
+            widgets.append(Static(line, classes="turn--searched"))
+        confidence = Text(f"   confidence {answer.confidence:.0%}", style="dim")
+        if answer.abstained:
+            widgets.append(Static(Text(NOT_FOUND), classes="turn--not-found"))
+            if answer.citations:
+                widgets.append(Static(Text("Related passages (not an answer):"), classes="turn--related"))
+        else:
+            line = Text()
+            line.append("Answer: ", style="bold")
+            if answer.answer:
+                line.append_text(literal(one_line(answer.answer), self.get_component_rich_style("turn--value")))
+            else:
+                line.append("see [1]", style="italic")
+            line.append_text(confidence)
+            widgets.append(Static(line, classes="turn--answer"))
+        self.mount_all(widgets)
+        value = None if answer.abstained else answer.answer
+        self.mount_all(
+            CitationView(self.turn_id, n, c, value if n == 1 else None, related=answer.abstained)
+            for n, c in enumerate(answer.citations, 1)
+        )
+
+    def show_error(self, text: str) -> None:
+        self.error = text
+        self.query(".turn--status").remove()
+        self.mount(Static(literal(text), classes="turn--error"))

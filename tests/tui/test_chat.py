@@ -1,0 +1,412 @@
+"""Pilot tests: the chat driven like a user would, on the real model and index."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.command import CommandList
+from textual.pilot import Pilot
+
+from qa.config import Settings
+from qa.tui import make_app
+from qa.tui.citation import CitationView
+from qa.tui.help_screen import HelpScreen
+from qa.tui.passage_pane import PassagePane
+from qa.tui.transcript import Transcript
+
+from .conftest import SIZE, ask, highlighted_text, ready, screen_text, strips, wait_for
+
+DOR = "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)"
+OS_END = "had median overall survival of 15.6 months"
+
+
+def run(app, scenario: Callable[[Pilot], Awaitable[None]]) -> None:  # type: ignore[no-untyped-def]
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await scenario(pilot)
+
+    asyncio.run(main())
+
+
+def test_typed_question_is_answered_with_the_duration_of_response_as_citation_1(make_chat) -> None:
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        turn = await ask(pilot, "What was the median duration of response?", type_it=True)
+        assert turn.answer is not None and not turn.answer.abstained
+        first = turn.citations[0]
+        assert first.number == 1
+        assert first.citation.text == DOR
+        shown = screen_text(first)
+        assert shown.startswith("[1] " + DOR)
+        assert "Efficacy" in shown and f"characters {first.citation.start}–{first.citation.end}" in shown
+        # The answer value is highlighted inside the quote, and only it.
+        assert turn.answer.answer == "4.4 months (95% CI, 3.7–10.8)"
+        assert highlighted_text(first) == "4.4 months (95% CI, 3.7–10.8)"
+        assert "Answer: 4.4 months (95% CI, 3.7–10.8)" in screen_text(turn)
+        assert [c.number for c in turn.citations] == [1, 2, 3]
+        # The input is cleared and keeps the focus for the next question.
+        assert app.question_input.value == "" and app.question_input.has_focus
+
+    run(app, scenario)
+
+
+def test_follow_up_is_searched_in_context_and_cites_overall_survival(make_chat) -> None:
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        await ask(pilot, "What was the median duration of response?")
+        turn = await ask(pilot, "and the overall survival?", type_it=True)
+        assert turn.answer is not None and not turn.answer.abstained
+        assert turn.answer.citations[0].text.endswith(OS_END)
+        assert turn.answer.answer == "15.6 months"
+        shown = screen_text(turn)
+        assert "searched: What was the median overall survival?" in shown
+        assert shown.index("searched:") < shown.index("[1]")
+        assert highlighted_text(turn.citations[0]) == "15.6 months"
+
+    run(app, scenario)
+
+
+def test_opening_a_citation_shows_it_in_its_document(make_chat) -> None:
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        turn = await ask(pilot, "What was the median duration of response?")
+        pane = app.query_one(PassagePane)
+        assert pane.citation is None
+        await pilot.press("tab")  # to the citations: the cursor is on the newest [1]
+        transcript = app.query_one(Transcript)
+        assert transcript.has_focus and transcript.cursor is turn.citations[0]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pane.line_of_span() is not None, "the passage")
+        c = turn.citations[0].citation
+        assert pane.citation == c and pane.number == 1
+        assert pane.document[c.start : c.end] == DOR
+        assert pane.document == app.engine.document_text(c.doc)
+        body = app.query_one("#passage-body")
+        text = screen_text(body)
+        # The whole document is there, the span and the answer highlighted in it.
+        assert text.startswith("Relapsed/refractory patients")
+        assert "Chari and colleagues concluded" in text
+        assert "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)" in highlighted_text(body)
+        # ... and scrolled into view, with the lines around it.
+        line = pane.line_of_span()
+        visible = pane.visible_lines()
+        assert line in visible and line - 3 in visible and line + 3 in visible
+        assert "[1] Relapsed/refractory patients" in screen_text(pane.query_one(".passage--title"))
+        assert "Efficacy, characters 1818–1897" in screen_text(pane.query_one(".passage--where"))
+        assert "-open" in turn.citations[0].classes
+
+        # Down moves to [2]; enter opens it instead.
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert transcript.cursor is turn.citations[1] and pane.number == 2
+        assert pane.citation == turn.citations[1].citation
+        # Escape goes back to the question box.
+        await pilot.press("escape")
+        assert app.question_input.has_focus
+
+    run(app, scenario)
+
+
+def test_clicking_a_citation_opens_it(make_chat) -> None:
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        turn = await ask(pilot, "What was the median duration of response?")
+        third = turn.citations[2]
+        assert await pilot.click(third)
+        await wait_for(pilot, lambda: app.query_one(PassagePane).number == 3, "citation [3] to open")
+        assert app.query_one(PassagePane).citation == third.citation
+        assert app.query_one(Transcript).cursor is third
+
+    run(app, scenario)
+
+
+async def _check_abstention(pilot: Pilot, question: str) -> None:
+    app = pilot.app
+    turn = await ask(pilot, question)
+    assert turn.answer is not None and turn.answer.abstained and turn.answer.answer is None
+    shown = screen_text(turn)
+    assert "Not found in the corpus." in shown
+    assert "Related passages (not an answer):" in shown
+    assert "Answer:" not in shown
+    assert turn.citations and all("-related" in v.classes for v in turn.citations)
+    # Related passages carry no highlighted answer value, but can be opened.
+    assert all(highlighted_text(v) == "" for v in turn.citations)
+    app.open_citation(turn.citations[0])
+    assert app.query_one(PassagePane).citation == turn.citations[0].citation
+
+
+def test_abstention_says_not_found_and_offers_related_passages(make_chat) -> None:
+    app = make_chat()
+    question = "What is the capital of France?"
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        if not app.engine.ask(question).abstained:
+            # The core decides; its own test (tests/test_answers.py) fails too. The UI
+            # side of abstention is still covered by the test below.
+            pytest.xfail(f"the core does not abstain on {question!r}")
+        await _check_abstention(pilot, question)
+
+    run(app, scenario)
+
+
+def test_abstention_is_rendered_plainly(chat_dirs) -> None:
+    # A threshold no passage reaches makes the real engine abstain on any question.
+    app = make_app(*chat_dirs, Settings().with_(abstain_below=100.0))
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        await _check_abstention(pilot, "What is the capital of France?")
+
+    run(app, scenario)
+
+
+def test_up_and_down_recall_earlier_questions(make_chat) -> None:
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        await ask(pilot, "What was the median duration of response?")
+        await ask(pilot, "and the overall survival?")
+        box = app.question_input
+        await pilot.press(*"draft")
+        await pilot.press("up")
+        assert box.value == "and the overall survival?"
+        await pilot.press("up")
+        assert box.value == "What was the median duration of response?"
+        await pilot.press("up")  # no further back
+        assert box.value == "What was the median duration of response?"
+        await pilot.press("down")
+        assert box.value == "and the overall survival?"
+        await pilot.press("down")
+        assert box.value == "draft"  # what was being typed comes back
+        # A recalled question can be asked again.
+        await pilot.press("up", "up")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.turns) == 3 and app.turns[-1].done, "the third answer")
+        assert app.turns[-1].answer.citations[0].text == DOR
+
+    run(app, scenario)
+
+
+def test_markup_and_escape_sequences_in_a_question_are_shown_literally(make_chat) -> None:
+    app = make_chat()
+    question = "[bold]x[/bold] \x1b[31m what was the [red]median[/] duration of response?"
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        turn = await ask(pilot, question)
+        shown = screen_text(turn.query_one(".turn--question"))
+        assert shown == "❯ [bold]x[/bold] \ufffd[31m what was the [red]median[/] duration of response?"
+        # Nothing in the line is bold beyond the line's own style, nor red.
+        segs = [s for line in strips(turn.query_one(".turn--question")) for s in line]
+        assert not any(s.style and s.style.color and s.style.color.name == "red" for s in segs)
+        assert "\x1b" not in "".join(s.text for s in segs)
+        assert turn.answer is not None
+
+    run(app, scenario)
+
+
+def test_markup_in_a_document_is_shown_literally(markup_dirs: tuple[Path, Path]) -> None:
+    app = make_app(*markup_dirs, Settings())
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        turn = await ask(pilot, "What was the dose?")
+        view = next(v for v in turn.citations if "dose" in v.citation.text)
+        shown = screen_text(view)
+        assert "[bold red]40 mg[/bold red]" in shown
+        assert "[link=http://example.com]arm A[/link]" in shown
+        assert "\ufffd[31mred\ufffd[0m" in shown
+        app.open_citation(view)
+        await wait_for(pilot, lambda: app.query_one(PassagePane).line_of_span() is not None, "the passage")
+        body = screen_text(app.query_one("#passage-body"))
+        assert "[bold red]40 mg[/bold red] once daily in [link=http://example.com]arm A[/link]" in body
+        assert "\x1b" not in body
+        assert "The median survival was 11 months [1]." in body
+
+    run(app, scenario)
+
+
+def test_a_question_typed_while_loading_is_answered_when_ready(chat_dirs, monkeypatch) -> None:
+    from qa.engine import Engine
+
+    release = threading.Event()
+    original = Engine.open
+
+    def slow_open(self, **kwargs):  # type: ignore[no-untyped-def]
+        assert release.wait(60), "the test never released the engine"
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(Engine, "open", slow_open)
+    app = make_app(*chat_dirs, Settings())
+
+    async def scenario(pilot: Pilot) -> None:
+        await pilot.pause()
+        # The window is up and usable before anything has loaded.
+        assert app.state == "loading"
+        assert "Loading the index" in screen_text(app.status)
+        assert app.question_input.has_focus
+        await pilot.press(*"What was the median duration of response?")
+        await pilot.press("enter")
+        turn = app.turns[-1]
+        assert not turn.done
+        assert "Waiting for the index and model to load" in screen_text(turn)
+        release.set()
+        await wait_for(pilot, lambda: turn.done, "the queued question")
+        assert turn.answer.citations[0].text == DOR
+
+    try:
+        run(app, scenario)
+    finally:
+        release.set()
+
+
+def test_copy_export_help_and_palette(make_chat, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        # Before any question there is nothing to export.
+        await pilot.press("ctrl+s")
+        assert not list(tmp_path.glob("*.md"))
+        turn = await ask(pilot, "What was the median duration of response?")
+        await ask(pilot, "and the overall survival?")
+
+        # Copy: from the citations with c, and anywhere with ctrl+y.
+        await pilot.press("tab", "up", "up", "up")
+        assert app.query_one(Transcript).cursor is turn.citations[0]
+        await pilot.press("c")
+        assert app.clipboard == f"“{DOR}”\n— {turn.citations[0].citation.doc}, Efficacy, characters 1818–1897"
+
+        # Export to Markdown in the current folder, with the path notified.
+        await pilot.press("ctrl+s")
+        files = list(tmp_path.glob("qa-conversation-*.md"))
+        assert len(files) == 1
+        md = files[0].read_text("utf-8")
+        assert "## 1. What was the median duration of response?" in md
+        assert "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)" in md
+        assert "## 2. and the overall survival?" in md
+        assert "Searched: *What was the median overall survival?*" in md
+        assert f"— `{turn.citations[0].citation.doc}`, Efficacy, characters 1818–1897" in md
+        assert any(str(files[0]) in n.message for n in app._notifications)
+
+        # Help screen, closed with escape.
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+        # The command palette runs the same actions.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Export conversation")
+        await wait_for(pilot, lambda: bool(app.screen.query(CommandList)) and app.screen.query_one(CommandList).option_count > 0, "palette hits")
+        hits = app.screen.query_one(CommandList)
+        assert "Export conversation" in str(hits.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(list(tmp_path.glob("qa-conversation-*.md"))) == 2, "a second export")
+
+    run(app, scenario)
+
+
+def test_rebuild_runs_in_the_background_and_answers_afterwards(chat_dirs, tmp_path: Path, monkeypatch) -> None:
+    from qa.engine import Engine
+
+    corpus, index = chat_dirs
+    own_index = tmp_path / "index"
+    shutil.copytree(index, own_index)
+    release = threading.Event()
+    original = Engine.open
+
+    def held_rebuild(self, *, rebuild=False, **kwargs):  # type: ignore[no-untyped-def]
+        if rebuild:
+            assert release.wait(60), "the test never released the rebuild"
+        return original(self, rebuild=rebuild, **kwargs)
+
+    monkeypatch.setattr(Engine, "open", held_rebuild)
+    app = make_app(corpus, own_index, Settings())
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        await pilot.press("ctrl+r")
+        assert app.state == "rebuilding"
+        assert "Rebuilding the index" in screen_text(app.status)
+        # The UI stays responsive; a question asked meanwhile waits for the rebuild.
+        app.question_input.value = "What was the median duration of response?"
+        await pilot.press("enter")
+        turn = app.turns[-1]
+        assert not turn.done and "Waiting for the index and model to load" in screen_text(turn)
+        release.set()
+        await wait_for(pilot, lambda: turn.done, "the answer after the rebuild")
+        assert turn.answer.citations[0].text == DOR
+        assert app.state == "ready"
+        assert any("Index rebuilt" in (n.title or "") for n in app._notifications)
+
+    try:
+        run(app, scenario)
+    finally:
+        release.set()
+
+
+def test_errors_are_notifications_not_tracebacks(tmp_path: Path, make_chat) -> None:
+    app = make_app(tmp_path / "no-such-corpus", tmp_path / "index", Settings())
+
+    async def scenario(pilot: Pilot) -> None:
+        await wait_for(pilot, lambda: app.state == "failed", "the load to fail")
+        assert "does not exist" in app.status.message
+        assert "does not exist" in screen_text(app.query_one(".transcript--notice"))
+        assert any("does not exist" in n.message for n in app._notifications)
+        app.question_input.value = "What was the median duration of response?"
+        await pilot.press("enter")
+        assert "press Ctrl+R to retry" in screen_text(app.turns[-1])
+
+    run(app, scenario)
+
+    app = make_chat()
+
+    async def no_words(pilot: Pilot) -> None:
+        await ready(pilot)
+        app.question_input.value = "???"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.turns and app.turns[-1].done, "the question to fail")
+        assert "The question has no words in it." in screen_text(app.turns[-1])
+        assert any("no words" in n.message for n in app._notifications)
+
+    run(app, no_words)
+
+
+@pytest.mark.parametrize("width", [80])
+def test_narrow_terminal_puts_the_passage_below(make_chat, width: int) -> None:
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        assert app.screen.has_class("-narrow")
+        t, p = app.query_one(Transcript).region, app.query_one(PassagePane).region
+        assert p.y >= t.bottom and p.width == t.width
+
+    async def main() -> None:
+        async with app.run_test(size=(width, 40)) as pilot:
+            await scenario(pilot)
+
+    asyncio.run(main())
+
+
+def test_citation_view_is_reused_by_the_transcript_only() -> None:
+    # Guard: citations are not focusable themselves; the transcript owns the cursor.
+    assert not CitationView.can_focus and Transcript.can_focus
