@@ -1,0 +1,249 @@
+"""Shared helpers for the benchmarks: timing statistics, child processes with
+their peak memory, the machine's description and the benchmark corpora.
+
+Plain Python (no pytest): the benchmarks are run as scripts, see
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PYTHON = sys.executable
+_QA_SCRIPT = Path(sys.executable).with_name("qa")
+QA = [str(_QA_SCRIPT)] if _QA_SCRIPT.is_file() else [sys.executable, "-m", "qa"]
+"""How to run the CLI: the venv's `qa` script, else `python -m qa`."""
+STORM_CORPUS = ROOT / "corpus"
+STORM_QUESTIONS = ROOT / "tests" / "data" / "storm_gold.jsonl"
+COVIDQA = ROOT.parent / "shared" / "benchmarks" / "covidqa" / "covidqa-dev.json"
+DEFAULT_WORKDIR = ROOT / ".bench"
+"""Git-ignored; holds the corpora copies and the indexes the benchmark builds."""
+
+
+# --- statistics --------------------------------------------------------------------------
+
+
+def median(xs: list[float]) -> float:
+    return float(statistics.median(xs)) if xs else float("nan")
+
+
+def percentile(xs: list[float], q: float) -> float:
+    """The q-th percentile (0-100), linear interpolation between order statistics."""
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    pos = (len(s) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return float(s[lo] + (s[hi] - s[lo]) * (pos - lo))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class Timer:
+    """`with Timer() as t: ...; t.seconds`"""
+
+    seconds: float = 0.0
+
+    def __enter__(self) -> Timer:
+        self._t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._t0
+
+
+# --- child processes ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Child:
+    """What a child process did: wall time, exit status, output and peak RSS."""
+
+    argv: list[str]
+    seconds: float
+    returncode: int
+    stdout: str
+    stderr: str
+    peak_rss_mb: float
+
+    def check(self) -> Child:
+        if self.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(self.argv)} exited with {self.returncode}:\n{self.stderr[-3000:]}"
+            )
+        return self
+
+    def last_json(self) -> dict[str, Any]:
+        """The last line of stdout that is a JSON object (how workers report)."""
+        for line in reversed(self.stdout.splitlines()):
+            line = line.strip()
+            if line.startswith("{"):
+                return json.loads(line)
+        raise RuntimeError(f"no JSON from {' '.join(self.argv)}:\n{self.stdout[-2000:]}\n{self.stderr[-2000:]}")
+
+
+def run_child(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 900) -> Child:
+    """Run a command to completion; its peak RSS comes from wait4's rusage, so
+    it is this child's own (RUSAGE_CHILDREN would be the maximum over all)."""
+    full_env = dict(os.environ)
+    full_env.setdefault("PYTHONUNBUFFERED", "1")
+    if env:
+        full_env.update(env)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
+        deadline = t0 + timeout
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                p.kill()
+                pid, status, ru = os.wait4(p.pid, 0)
+                break
+            time.sleep(0.002)
+        seconds = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Child(argv, seconds, p.returncode, out.read(), err.read(), ru.ru_maxrss / 1024.0)
+
+
+# --- the machine -------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    """CPU, memory, accelerator and library versions, for the results' header."""
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["memory_gb"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass
+    code = (
+        "import json, torch, sentence_transformers, faiss, numpy, transformers;"
+        "print(json.dumps({'torch': torch.__version__, 'torch_threads': torch.get_num_threads(),"
+        "'cuda': torch.cuda.is_available(), 'sentence_transformers': sentence_transformers.__version__,"
+        "'transformers': transformers.__version__, 'faiss': faiss.__version__, 'numpy': numpy.__version__}))"
+    )
+    try:
+        info.update(run_child([PYTHON, "-c", code]).check().last_json())
+    except Exception as exc:  # pragma: no cover - reported, not fatal
+        info["versions_error"] = str(exc)
+    info["load_average_at_start"] = round(os.getloadavg()[0], 2)
+    return info
+
+
+# --- corpora -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Corpus:
+    """A benchmark corpus: its folder, where its index goes, and its questions."""
+
+    name: str
+    corpus: Path
+    index: Path
+    questions: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "corpus": str(self.corpus), "index": str(self.index), "questions": len(self.questions)}
+
+
+def prepare_storm(workdir: Path, source: Path = STORM_CORPUS, questions: Path = STORM_QUESTIONS) -> Corpus:
+    """A copy of the shipped corpus (the benchmark modifies files to time refreshes,
+    so it never touches ./corpus or ./index)."""
+    base = workdir / "storm"
+    corpus = base / "corpus"
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    shutil.copytree(source, corpus)
+    qs, ids = [], []
+    if questions.is_file():
+        for line in questions.read_text("utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                qs.append(row["question"])
+                ids.append(str(row.get("id", len(ids))))
+    return Corpus("storm", corpus, base / "index", qs, ids)
+
+
+def prepare_covidqa(workdir: Path, source: Path = COVIDQA) -> Corpus:
+    """The COVID-QA dev articles, one file each, written by qa.evaluate.load_squad."""
+    from qa.evaluate import load_squad
+
+    base = workdir / "covidqa"
+    corpus = base / "corpus"
+    # Rewrite from scratch: a previous run may have been interrupted mid-change.
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    items = load_squad(source, corpus)
+    return Corpus("covidqa", corpus, base / "index", [i.question for i in items], [i.id for i in items])
+
+
+def corpus_texts(corpus: Path) -> list[str]:
+    """The texts qa embeds for a corpus, produced the way the index build does."""
+    from qa.ingest import corpus_files, decode, units_of
+    from qa.store import embedding_text
+
+    texts: list[str] = []
+    files, _ = corpus_files(corpus)
+    for doc_id, path in enumerate(files):
+        text, _enc = decode(path.read_bytes())
+        texts.extend(embedding_text(u) for u in units_of(doc_id, text))
+    return texts
+
+
+# --- formatting --------------------------------------------------------------------------
+
+
+def fmt_seconds(s: float | None) -> str:
+    if s is None or s != s:
+        return "-"
+    if s < 1e-3:
+        return f"{s * 1e6:.0f} µs"
+    if s < 1:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    for r in rows:
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    return "\n".join(out)

@@ -1,0 +1,454 @@
+"""The scale benchmark: the search part at 10^4, 10^5 and 10^6 units.
+
+    .venv/bin/python bench/scale.py                       # 1e4, 1e5, 1e6 (~15 min on 2 cores)
+    .venv/bin/python bench/scale.py --sizes 10000,100000  # quicker
+    .venv/bin/python bench/scale.py --json scale.json
+
+No model is involved: vectors and texts are synthetic (seeded, so runs agree).
+Vectors are 384-d like all-MiniLM-L6-v2's and clustered like real sentence
+embeddings: every "document" of 200 units has a centre, and a unit is its
+centre plus noise in a 64-d subspace shared by the corpus (cosine within a
+document ~0.35, across documents ~0). A query is a unit plus full-dimensional
+noise (cosine ~0.6 with it), as a question is near, not on, its answer.
+Texts are drawn from a Zipfian vocabulary of 30,000 pseudo-words.
+
+For each size, in separate child processes (so peak RSS is per stage):
+  faiss  exact (IndexFlatIP) and HNSW (M=32, efConstruction=80: qa's settings)
+         build time, index bytes, single-query latency for k=100 (qa asks for
+         100 dense candidates), recall@10 and recall@100 of HNSW against exact
+         at several efSearch values; and the flat search done as a NumPy
+         product over the memory-mapped vectors.npy.
+  store  qa's own code path: write a generation (qa.store._write_generation,
+         BM25 included; the FAISS index is read from the faiss stage rather
+         than built twice), load it (qa.store.load: checksums, units, BM25),
+         then qa.retrieve.rank() latency per question.
+With --real, HNSW recall is also measured on the real COVID-QA vectors and
+question vectors left by bench/perf.py in .bench/covidqa/index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import DEFAULT_WORKDIR, PYTHON, Timer, fmt_seconds, machine, median, peak_rss_mb, percentile, run_child, table  # noqa: E402
+
+DIM = 384
+UNITS_PER_DOC = 200
+SUBSPACE = 64
+VOCAB = 30_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+EF_SEARCH = (16, 32, 64, 128, 256)
+K_CANDIDATES = 100
+N_QUERIES = 200
+SEED = 1234
+
+
+# --- synthetic data ------------------------------------------------------------------------
+
+
+def synthetic_vectors(n: int, seed: int = SEED, chunk: int = 50_000) -> np.ndarray:
+    """n clustered, L2-normalised float32 vectors (generated in chunks: no float64 copy)."""
+    rng = np.random.default_rng(seed)
+    n_docs = max(1, -(-n // UNITS_PER_DOC))
+    centres = rng.standard_normal((n_docs, DIM), dtype=np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    basis, _ = np.linalg.qr(rng.standard_normal((DIM, SUBSPACE)).astype(np.float32))  # DIM x SUBSPACE, orthonormal
+    basis = basis.T.astype(np.float32)
+    out = np.empty((n, DIM), np.float32)
+    scale = 1.36 / np.sqrt(SUBSPACE)  # noise norm ~1.36: cosine ~0.35 within a document
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        docs = np.arange(s, e) // UNITS_PER_DOC
+        v = centres[docs] + (rng.standard_normal((e - s, SUBSPACE), dtype=np.float32) * scale) @ basis
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        out[s:e] = v
+    return out
+
+
+def synthetic_queries(vectors: np.ndarray, n: int, seed: int = SEED + 1) -> tuple[np.ndarray, np.ndarray]:
+    """Queries near random units (cosine ~0.6), and the units they were made from."""
+    rng = np.random.default_rng(seed)
+    src = rng.choice(len(vectors), size=min(n, len(vectors)), replace=False)
+    noise = rng.standard_normal((len(src), DIM), dtype=np.float32)
+    noise *= 1.33 / np.linalg.norm(noise, axis=1, keepdims=True)
+    q = np.asarray(vectors[src], np.float32) + noise
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    return np.ascontiguousarray(q), src
+
+
+def _words(seed: int = SEED) -> list[str]:
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    out, seen = [], set()
+    while len(out) < VOCAB:
+        w = "".join(rng.choice(letters, size=int(rng.integers(4, 11))))
+        if w not in seen:
+            seen.add(w)
+            out.append(w)
+    return out
+
+
+def synthetic_texts(n: int, seed: int = SEED) -> list[str]:
+    """n sentences of 8-40 pseudo-words, Zipf-distributed (s ~1.1)."""
+    rng = np.random.default_rng(seed)
+    words = np.array(_words(seed))
+    ranks = np.arange(1, VOCAB + 1, dtype=np.float64)
+    p = ranks**-1.1
+    p /= p.sum()
+    lengths = rng.integers(8, 41, size=n)
+    draws = rng.choice(VOCAB, size=int(lengths.sum()), p=p)
+    out, pos = [], 0
+    for ln in lengths.tolist():
+        out.append(" ".join(words[draws[pos : pos + ln]].tolist()).capitalize() + ".")
+        pos += ln
+    return out
+
+
+def size_dir(workdir: Path, n: int) -> Path:
+    return workdir / "scale" / f"n{n}"
+
+
+def ensure_data(workdir: Path, n: int) -> Path:
+    d = size_dir(workdir, n)
+    d.mkdir(parents=True, exist_ok=True)
+    if not (d / "vectors.npy").is_file():
+        v = synthetic_vectors(n)
+        np.save(d / ".vectors.tmp.npy", v)
+        os.replace(d / ".vectors.tmp.npy", d / "vectors.npy")
+        q, src = synthetic_queries(v, N_QUERIES)
+        np.save(d / "queries.npy", q)
+        np.save(d / "query_src.npy", src)
+    return d
+
+
+# --- workers ----------------------------------------------------------------------------------
+
+
+def _rss_now_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _latencies(fn: Any, queries: np.ndarray) -> list[float]:
+    fn(queries[:1])
+    out = []
+    for i in range(len(queries)):
+        t0 = time.perf_counter()
+        fn(queries[i : i + 1])
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _recall(found: np.ndarray, truth: np.ndarray, k: int) -> float:
+    hits = sum(len(set(f[:k].tolist()) & set(t[:k].tolist())) for f, t in zip(found, truth))
+    return hits / (len(truth) * k)
+
+
+def worker_faiss(d: Path, index_type: str) -> dict[str, Any]:
+    import faiss
+
+    from qa.store import build_faiss
+
+    vectors = np.load(d / "vectors.npy")
+    queries = np.load(d / "queries.npy")
+    n = len(vectors)
+    base_rss = _rss_now_mb()
+    with Timer() as t_build:
+        index = build_faiss(vectors, index_type)  # qa's own constructor: same M / efConstruction
+    index_rss = _rss_now_mb() - base_rss
+    path = d / f"{index_type}.index"
+    faiss.write_index(index, str(path))
+    out: dict[str, Any] = {
+        "n": n,
+        "index_type": index_type,
+        "build_s": t_build.seconds,
+        "build_units_per_s": n / t_build.seconds,
+        "index_file_mb": path.stat().st_size / 2**20,
+        "index_rss_mb": index_rss,
+        "omp_threads": faiss.omp_get_max_threads(),
+    }
+    # Ground truth: exact search, computed here as a batch (cached for the hnsw worker).
+    truth_path = d / "truth.npy"
+    if index_type == "flat":
+        _, truth = index.search(queries, K_CANDIDATES)
+        np.save(truth_path, truth)
+        lat = _latencies(lambda q: index.search(q, K_CANDIDATES), queries)
+        out["query_p50_s"], out["query_p95_s"] = median(lat), percentile(lat, 95)
+        # The same exact search as a NumPy product over the memory-mapped vectors.
+        del index
+        mm = np.load(d / "vectors.npy", mmap_mode="r")
+
+        def np_search(q: np.ndarray) -> np.ndarray:
+            s = mm @ q[0]
+            top = np.argpartition(-s, K_CANDIDATES - 1)[:K_CANDIDATES]
+            return top[np.argsort(-s[top])]
+
+        lat = _latencies(np_search, queries)
+        out["numpy_mmap_p50_s"], out["numpy_mmap_p95_s"] = median(lat), percentile(lat, 95)
+    else:
+        truth = np.load(truth_path)
+        out["ef"] = {}
+        for ef in EF_SEARCH:
+            index.hnsw.efSearch = ef
+            _, found = index.search(queries, K_CANDIDATES)
+            lat = _latencies(lambda q: index.search(q, K_CANDIDATES), queries)
+            out["ef"][str(ef)] = {
+                "recall@10": _recall(found, truth, 10),
+                "recall@100": _recall(found, truth, 100),
+                "query_p50_s": median(lat),
+                "query_p95_s": percentile(lat, 95),
+            }
+        # What qa runs with: efSearch = max(64, default), and k=100 raises it to 100.
+        index.hnsw.efSearch = max(64, faiss.IndexHNSWFlat(DIM, HNSW_M).hnsw.efSearch)
+        _, found = index.search(queries, K_CANDIDATES)
+        out["qa_efSearch"] = index.hnsw.efSearch
+        out["qa_recall@10"] = _recall(found, truth, 10)
+        out["qa_recall@100"] = _recall(found, truth, 100)
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def worker_store(d: Path, index_type: str) -> dict[str, Any]:
+    """qa's own write / load / rank over a synthetic corpus of this size."""
+    import faiss
+
+    import qa.store as store
+    from qa.config import Settings
+    from qa.models import Unit
+    from qa.query import analyse
+    from qa.retrieve import rank
+
+    vectors = np.load(d / "vectors.npy", mmap_mode="r")
+    queries = np.load(d / "queries.npy")
+    src = np.load(d / "query_src.npy")
+    n = len(vectors)
+    with Timer() as t_texts:
+        texts = synthetic_texts(n)
+    units: list[Unit] = []
+    docs: list[store.DocInfo] = []
+    for doc in range(-(-n // UNITS_PER_DOC)):
+        lo, hi = doc * UNITS_PER_DOC, min(n, (doc + 1) * UNITS_PER_DOC)
+        pos = 0
+        section = (f"Document {doc}", f"Section {doc % 7}")
+        for i in range(lo, hi):
+            units.append(Unit(doc, pos, pos + len(texts[i]), texts[i], section, "sentence", (i - lo) // 4))
+            pos += len(texts[i]) + 1
+        docs.append(store.DocInfo(f"doc{doc}.txt", "0" * 64, pos, 0, hi - lo, "utf-8", section[0]))
+    settings = Settings(exact_search_max=n if index_type == "flat" else n - 1)
+    folder = d / f"store-{index_type}"
+    prebuilt = d / f"{index_type}.index"
+    real_build = store.build_faiss
+    store.build_faiss = lambda v, t: faiss.read_index(str(prebuilt)) if prebuilt.is_file() else real_build(v, t)
+    rss_before = _rss_now_mb()
+    with Timer() as t_write:
+        store._write_generation(folder, settings, docs, units, np.asarray(vectors), {}, lambda _: None)
+    store.build_faiss = real_build
+    del units, docs, texts
+    import gc
+
+    gc.collect()
+    manifest = store.read_manifest(folder)
+    assert manifest is not None
+    files = {k: v["size"] / 2**20 for k, v in manifest["files"].items()}
+    with Timer() as t_verify:
+        store.verify(folder, manifest)
+    rss0 = _rss_now_mb()
+    with Timer() as t_load:
+        idx = store.load(folder, manifest)
+    load_rss = _rss_now_mb() - rss0
+    with Timer() as t_faiss:
+        idx.faiss_index()
+    # Questions: six words of the unit each query vector was made from.
+    rng = np.random.default_rng(SEED + 2)
+    qs = []
+    for i in src.tolist():
+        w = idx.units[i].text.rstrip(".").split()
+        pick = rng.choice(len(w), size=min(6, len(w)), replace=False)
+        qs.append(analyse("What is " + " ".join(w[j] for j in sorted(pick)) + "?"))
+    rank(idx, qs[0], queries[0], settings)
+    lat, lex_lat = [], []
+    for q, v in zip(qs, queries):
+        t0 = time.perf_counter()
+        rank(idx, q, v, settings)
+        lat.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        idx.lexical.scores(q.weights)
+        lex_lat.append(time.perf_counter() - t0)
+    return {
+        "n": n,
+        "index_type": idx.index_type,
+        "texts_s": t_texts.seconds,
+        "write_s": t_write.seconds,
+        "write_rss_mb": max(0.0, peak_rss_mb() - rss_before),
+        "files_mb": files,
+        "verify_s": t_verify.seconds,
+        "load_s": t_load.seconds,
+        "load_rss_mb": load_rss,
+        "faiss_load_s": t_faiss.seconds,
+        "rank_p50_s": median(lat),
+        "rank_p95_s": percentile(lat, 95),
+        "bm25_p50_s": median(lex_lat),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def worker_real(index_dir: Path) -> dict[str, Any]:
+    """HNSW recall on real vectors: the COVID-QA units and its questions."""
+    import faiss
+
+    from qa.embed import Embedder
+    from qa.store import build_faiss, read_manifest
+
+    manifest = read_manifest(index_dir)
+    assert manifest is not None
+    vectors = np.load(index_dir / manifest["generation"] / "vectors.npy")
+    qfile = index_dir.parent / "questions.json"
+    questions = json.loads(qfile.read_text("utf-8"))["questions"]
+    emb = Embedder(manifest["model"])
+    queries = emb.encode(questions)
+    exact = build_faiss(vectors, "flat")
+    _, truth = exact.search(queries, K_CANDIDATES)
+    with Timer() as t_build:
+        hnsw = build_faiss(vectors, "hnsw")
+    out: dict[str, Any] = {"n": len(vectors), "queries": len(queries), "hnsw_build_s": t_build.seconds, "ef": {}}
+    for ef in EF_SEARCH:
+        hnsw.hnsw.efSearch = ef
+        _, found = hnsw.search(queries, K_CANDIDATES)
+        out["ef"][str(ef)] = {"recall@10": _recall(found, truth, 10), "recall@100": _recall(found, truth, 100)}
+    del faiss
+    return out
+
+
+# --- orchestration ------------------------------------------------------------------------
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _child(args: list[str]) -> dict[str, Any]:
+    c = run_child([PYTHON, str(Path(__file__).resolve()), *args], timeout=3600).check()
+    out = c.last_json()
+    out["child_peak_rss_mb"] = c.peak_rss_mb
+    out["child_wall_s"] = c.seconds
+    return out
+
+
+def render(res: dict[str, Any]) -> str:
+    m = res["machine"]
+    head = (f"qa scale benchmark (synthetic, {DIM}-d) — {m.get('cpu_model', '?')}, {m.get('cpus_usable')} cores; "
+            f"faiss {m.get('faiss')}, {res['sizes'][0]['flat'].get('omp_threads', '?') if res['sizes'] else '?'} OpenMP threads; "
+            f"load average {m.get('load_average_at_start')} → {res.get('load_average_at_end')}")
+    rows = []
+    for s in res["sizes"]:
+        f, h = s["flat"], s.get("hnsw")
+        n = f"{s['n']:,}"
+        rows.append([n, "flat (exact)", fmt_seconds(f["build_s"]), f"{f['index_file_mb']:.0f}",
+                     f"{fmt_seconds(f['query_p50_s'])} / {fmt_seconds(f['query_p95_s'])}", "1.000 / 1.000",
+                     f"{f['child_peak_rss_mb']:.0f}"])
+        rows.append([n, "numpy over mmap vectors.npy", "-", "-",
+                     f"{fmt_seconds(f['numpy_mmap_p50_s'])} / {fmt_seconds(f['numpy_mmap_p95_s'])}", "1.000 / 1.000", ""])
+        if h:
+            for ef, e in h["ef"].items():
+                rows.append([n, f"HNSW M={HNSW_M} efSearch={ef}", fmt_seconds(h["build_s"]) if ef == str(EF_SEARCH[0]) else "",
+                             f"{h['index_file_mb']:.0f}" if ef == str(EF_SEARCH[0]) else "",
+                             f"{fmt_seconds(e['query_p50_s'])} / {fmt_seconds(e['query_p95_s'])}",
+                             f"{e['recall@10']:.3f} / {e['recall@100']:.3f}",
+                             f"{h['child_peak_rss_mb']:.0f}" if ef == str(EF_SEARCH[0]) else ""])
+    out = [head, "", "FAISS (k=100 candidates per query, single-query latency p50 / p95; recall vs exact):",
+           table(rows, ["units", "index", "build", "file MiB", "query p50 / p95", "recall@10 / @100", "peak RSS MiB"])]
+    srows = []
+    for s in res["sizes"]:
+        for key in ("store_flat", "store_hnsw"):
+            st = s.get(key)
+            if not st:
+                continue
+            srows.append([f"{s['n']:,}", st["index_type"], fmt_seconds(st["write_s"]),
+                          f"{sum(st['files_mb'].values()):.0f}", fmt_seconds(st["verify_s"]), fmt_seconds(st["load_s"]),
+                          f"{st['load_rss_mb']:.0f}", fmt_seconds(st["faiss_load_s"]),
+                          f"{fmt_seconds(st['rank_p50_s'])} / {fmt_seconds(st['rank_p95_s'])}", fmt_seconds(st["bm25_p50_s"]),
+                          f"{st['child_peak_rss_mb']:.0f}"])
+    if srows:
+        out += ["", "qa's store and ranker on the synthetic corpus (write excludes the FAISS build above; "
+                "load includes verify):",
+                table(srows, ["units", "index", "write gen", "files MiB", "verify", "load", "load RSS MiB", "faiss load",
+                              "rank() p50 / p95", "BM25 p50", "peak RSS MiB"])]
+    r = res.get("real")
+    if r:
+        out += ["", f"HNSW recall on real COVID-QA vectors ({r['n']} units, {r['queries']} real questions, "
+                f"build {fmt_seconds(r['hnsw_build_s'])}):",
+                table([[ef, f"{e['recall@10']:.3f}", f"{e['recall@100']:.3f}"] for ef, e in r["ef"].items()],
+                      ["efSearch", "recall@10", "recall@100"])]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated unit counts")
+    p.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    p.add_argument("--json", metavar="PATH", help="write all figures as JSON ('-' for stdout, replacing the table)")
+    p.add_argument("--no-store", action="store_true", help="FAISS only: skip qa's store/rank stage")
+    p.add_argument("--no-hnsw-above", type=int, default=0, help="skip the HNSW stage above this size (0: never skip)")
+    p.add_argument("--real", action="store_true", help="also HNSW recall on the real COVID-QA vectors (run perf.py first)")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.worker:
+        kind, _, index_type = a.worker.partition(":")
+        fn = {"faiss": worker_faiss, "store": worker_store}.get(kind)
+        result = worker_real(a.dir) if kind == "real" else fn(a.dir, index_type)  # type: ignore[misc]
+        print(json.dumps(result))
+        return 0
+    t0 = time.perf_counter()
+    res: dict[str, Any] = {"machine": machine(), "sizes": []}
+    for n in [int(float(x)) for x in a.sizes.split(",") if x.strip()]:
+        log(f"n={n:,}: synthetic vectors")
+        d = ensure_data(a.workdir, n)
+        s: dict[str, Any] = {"n": n}
+        log(f"n={n:,}: flat")
+        s["flat"] = _child(["--worker", "faiss:flat", "--dir", str(d)])
+        if not a.no_hnsw_above or n <= a.no_hnsw_above:
+            log(f"n={n:,}: HNSW (flat query p50 {fmt_seconds(s['flat']['query_p50_s'])})")
+            s["hnsw"] = _child(["--worker", "faiss:hnsw", "--dir", str(d)])
+            log(f"n={n:,}: HNSW built in {fmt_seconds(s['hnsw']['build_s'])}")
+        if not a.no_store:
+            # qa's choice at this size (Settings.exact_search_max), with the prebuilt index.
+            from qa.config import Settings
+
+            kind = "flat" if n <= Settings().exact_search_max else "hnsw"
+            if kind == "hnsw" and "hnsw" not in s:
+                kind = "flat"
+            log(f"n={n:,}: qa store/rank with {kind}")
+            s[f"store_{kind}"] = _child(["--worker", f"store:{kind}", "--dir", str(d)])
+        res["sizes"].append(s)
+    if a.real:
+        idx = a.workdir / "covidqa" / "index"
+        if (idx / "manifest.json").is_file():
+            log("real COVID-QA vectors: HNSW recall")
+            res["real"] = _child(["--worker", "real:", "--dir", str(idx)])
+        else:
+            log(f"--real: no index in {idx}; run bench/perf.py --corpora covidqa first")
+    res["load_average_at_end"] = round(os.getloadavg()[0], 2)
+    res["total_s"] = time.perf_counter() - t0
+    if a.json and a.json != "-":
+        Path(a.json).write_text(json.dumps(res, indent=1), "utf-8")
+    if a.json == "-":
+        print(json.dumps(res, indent=1))
+    else:
+        print(render(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
