@@ -314,6 +314,10 @@ class QAApp(App[None]):
     def on_transcript_open_requested(self, event: Transcript.OpenRequested) -> None:
         self.open_citation(event.view)
 
+    def on_transcript_typed_ahead(self, event: Transcript.TypedAhead) -> None:
+        self.question_input.focus()
+        self.question_input.insert_text_at_cursor(event.character)
+
     def on_transcript_copy_requested(self, event: Transcript.CopyRequested) -> None:
         self.copy_citation(event.view)
 

@@ -91,7 +91,7 @@ class PassagePane(Vertical):
         self.number: int | None = None
         self.value: str | None = None
         self.document: str = ""
-        """The (cleaned) text of the document on show."""
+        """The text of the document on show, cleaned one character for one."""
         self.span: tuple[int, int] | None = None
         self.value_span: tuple[int, int] | None = None
         self._width = 0
@@ -111,7 +111,8 @@ class PassagePane(Vertical):
     def show(self, number: int, citation: Citation, document: str, title: str, value: str | None = None) -> None:
         """Show `document` with citation.start:end highlighted and scroll to it."""
         self.citation, self.number, self.value = citation, number, value
-        self.document = clean(document)
+        # Tabs show as single spaces so that offsets and wrapped columns agree.
+        self.document = clean(document).replace("\t", " ")
         self.span = (citation.start, citation.end)
         rel = find_value(value, citation.text)
         self.value_span = None if rel is None else (citation.start + rel[0], citation.start + rel[1])

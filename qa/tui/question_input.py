@@ -22,6 +22,8 @@ class QuestionInput(Input):
     ]
 
     def __init__(self, **kwargs: object) -> None:
+        # Coming back to the box must not select (and so let the next key replace) the draft.
+        kwargs.setdefault("select_on_focus", False)
         kwargs.setdefault("placeholder", "Ask a question about the corpus (Enter asks, ↑ recalls earlier questions)")
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.history: list[str] = []

@@ -2,33 +2,26 @@
 
 Everything from a document or a question reaches the screen as a
 `rich.text.Text` built from plain strings, never as markup, and with control
-characters neutralised so that escape sequences cannot restyle the terminal.
-Each replaced character becomes exactly one character, so character offsets
-into a document stay valid on the cleaned text.
+characters neutralised so that escape sequences cannot restyle the terminal
+(the same stand-ins as the CLI's: ESC shows as ␛). Each replaced character
+becomes exactly one character, so offsets into a document stay valid on the
+cleaned text.
 """
 
 from __future__ import annotations
 
-import re
-
 from rich.style import Style
 from rich.text import Text
 
-REPLACEMENT = "\ufffd"
+from qa.safe import printable
 
-# C0 controls except tab and newline, DEL, C1 controls, and the bidirectional
-# overrides and isolates that can make text read differently from its bytes.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_BLANKS = {"\r": " ", "\x0c": " ", "\x0b": " "}
-
-
-def _replace(m: re.Match[str]) -> str:
-    return _BLANKS.get(m.group(), REPLACEMENT)
+# Carriage returns (CRLF files), form and line feeds read as blanks in a document.
+_BLANKS = str.maketrans({"\r": " ", "\x0b": " ", "\x0c": " "})
 
 
 def clean(text: str) -> str:
     """The text with every control character replaced one-for-one (offsets kept)."""
-    return _UNSAFE.sub(_replace, text)
+    return printable(text.translate(_BLANKS))
 
 
 def one_line(text: str) -> str:

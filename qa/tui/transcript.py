@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -49,6 +50,12 @@ class Transcript(VerticalScroll, can_focus=True):
         """Open this citation in the passage pane."""
 
         view: CitationView
+
+    @dataclass
+    class TypedAhead(Message):
+        """A character typed here that belongs in the question box."""
+
+        character: str
 
     @dataclass
     class CopyRequested(Message):
@@ -110,6 +117,16 @@ class Transcript(VerticalScroll, can_focus=True):
             self.select_latest()
         elif self.cursor is not None:
             self.call_after_refresh(self.scroll_to_widget, self.cursor, animate=False)
+
+    def on_key(self, event: events.Key) -> None:
+        # Typing a question while the citations have the focus goes to the question box.
+        if event.is_printable and event.character and event.key not in self._own_keys():
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypedAhead(event.character))
+
+    def _own_keys(self) -> set[str]:
+        return {key for b in self.BINDINGS if isinstance(b, Binding) for key in b.key.split(",")}
 
     def action_move(self, delta: int) -> None:
         cites = self.citations()

@@ -114,6 +114,11 @@ def test_opening_a_citation_shows_it_in_its_document(make_chat) -> None:
         # Escape goes back to the question box.
         await pilot.press("escape")
         assert app.question_input.has_focus
+        # Typing a question while in the citations goes to the question box too.
+        await pilot.press("tab")
+        assert transcript.has_focus
+        await pilot.press("W", "h")
+        assert app.question_input.has_focus and app.question_input.value == "Wh"
 
     run(app, scenario)
 
@@ -210,7 +215,7 @@ def test_markup_and_escape_sequences_in_a_question_are_shown_literally(make_chat
         await ready(pilot)
         turn = await ask(pilot, question)
         shown = screen_text(turn.query_one(".turn--question"))
-        assert shown == "❯ [bold]x[/bold] \ufffd[31m what was the [red]median[/] duration of response?"
+        assert shown == "❯ [bold]x[/bold] \u241b[31m what was the [red]median[/] duration of response?"
         # Nothing in the line is bold beyond the line's own style, nor red.
         segs = [s for line in strips(turn.query_one(".turn--question")) for s in line]
         assert not any(s.style and s.style.color and s.style.color.name == "red" for s in segs)
@@ -230,7 +235,7 @@ def test_markup_in_a_document_is_shown_literally(markup_dirs: tuple[Path, Path])
         shown = screen_text(view)
         assert "[bold red]40 mg[/bold red]" in shown
         assert "[link=http://example.com]arm A[/link]" in shown
-        assert "\ufffd[31mred\ufffd[0m" in shown
+        assert "\u241b[31mred\u241b[0m" in shown
         app.open_citation(view)
         await wait_for(pilot, lambda: app.query_one(PassagePane).line_of_span() is not None, "the passage")
         body = screen_text(app.query_one("#passage-body"))
