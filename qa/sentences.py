@@ -45,7 +45,7 @@ def _starts_sentence(text: str, i: int) -> bool:
 
 
 def _word_before(text: str, dot: int) -> str | None:
-    """The run of non-space characters ending at text[dot] (what `(\S+)$` finds in
+    """The run of non-space characters ending at text[dot] (what the regex `(\\S+)$` finds in
     text[:dot]), found by scanning back: searching text[:dot] from its start made
     splitting quadratic in the length of a paragraph."""
     e = dot - 1 if dot > 0 and text[dot - 1] == "\n" else dot
