@@ -8,12 +8,14 @@ a time in a thread worker, so the UI never blocks. Workers only post messages
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
+from textual.worker import get_current_worker
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -59,6 +61,8 @@ class QAApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "qa"
     COMMANDS = App.COMMANDS | {QACommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
+    """Screens narrower than NARROW get the -narrow class (see app.tcss)."""
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("escape", "focus_input", "Ask"),
@@ -101,14 +105,7 @@ class QAApp(App[None]):
     def on_mount(self) -> None:
         self.query_one(QuestionInput).focus()
         self.query_one(StatusLine).set(f"Loading the index of {self.corpus}…", busy=True)
-        self._layout_for(self.size.width)
         self.load_engine()
-
-    def on_resize(self) -> None:
-        self._layout_for(self.size.width)
-
-    def _layout_for(self, width: int) -> None:
-        self.screen.set_class(width < NARROW, "-narrow")
 
     @property
     def transcript(self) -> Transcript:
@@ -134,7 +131,29 @@ class QAApp(App[None]):
 
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def load_engine(self, rebuild: bool = False) -> None:
-        """Open (or build) the index, then load the model: all off the UI thread."""
+        """Open (or build) the index, then load the model: all off the UI thread.
+
+        The loading itself runs in a daemon thread that this worker waits on, so
+        that quitting while the model loads (seconds) or the index builds
+        (minutes, for a big corpus) does not keep the process alive: the worker
+        returns as soon as Textual cancels it, and the daemon thread dies with
+        the process (the index store is crash-safe).
+        """
+        worker = get_current_worker()
+        done = threading.Event()
+
+        def job() -> None:
+            try:
+                self._load(rebuild)
+            finally:
+                done.set()
+
+        threading.Thread(target=job, name="qa-load", daemon=True).start()
+        while not done.wait(0.1):
+            if worker.is_cancelled:
+                return
+
+    def _load(self, rebuild: bool) -> None:
         try:
             if self.engine is None:
                 from qa.engine import Engine
@@ -287,7 +306,7 @@ class QAApp(App[None]):
         self._pump()
 
     def _after_answer(self) -> None:
-        if not self.transcript.has_focus:
+        if not self.transcript.has_focus or self.transcript.cursor is None:
             self.transcript.select_latest()
         self.transcript.scroll_end(animate=False)
 

@@ -395,23 +395,53 @@ def test_errors_are_notifications_not_tracebacks(tmp_path: Path, make_chat) -> N
     run(app, no_words)
 
 
-@pytest.mark.parametrize("width", [80])
-def test_narrow_terminal_puts_the_passage_below(make_chat, width: int) -> None:
+def test_narrow_terminal_puts_the_passage_below(make_chat) -> None:
     app = make_chat()
 
     async def scenario(pilot: Pilot) -> None:
         await ready(pilot)
+        t, p = app.query_one(Transcript).region, app.query_one(PassagePane).region
+        assert p.x >= t.right and p.y == t.y  # side by side at 120 columns
+        await pilot.resize_terminal(80, 40)
+        await pilot.pause()
         assert app.screen.has_class("-narrow")
         t, p = app.query_one(Transcript).region, app.query_one(PassagePane).region
         assert p.y >= t.bottom and p.width == t.width
 
-    async def main() -> None:
-        async with app.run_test(size=(width, 40)) as pilot:
-            await scenario(pilot)
-
-    asyncio.run(main())
+    run(app, scenario)
 
 
 def test_citation_view_is_reused_by_the_transcript_only() -> None:
     # Guard: citations are not focusable themselves; the transcript owns the cursor.
     assert not CitationView.can_focus and Transcript.can_focus
+
+
+def test_quitting_while_loading_does_not_wait_for_the_load(chat_dirs, monkeypatch) -> None:
+    from qa.engine import Engine
+
+    release = threading.Event()
+    original = Engine.open
+
+    def stuck_open(self, **kwargs):  # type: ignore[no-untyped-def]
+        release.wait(60)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(Engine, "open", stuck_open)
+    app = make_app(*chat_dirs, Settings())
+    workers = []
+
+    async def scenario(pilot: Pilot) -> None:
+        await pilot.pause()
+        assert app.state == "loading"
+        workers.extend(w for w in app.workers if w.group == "engine")
+        await pilot.press("ctrl+q")
+
+    try:
+        run(app, scenario)
+        # The worker has given up; only the daemon loading thread is left, and it
+        # does not keep the interpreter alive.
+        assert workers and all(w.is_finished for w in workers)
+        loaders = [t for t in threading.enumerate() if t.name == "qa-load"]
+        assert loaders and all(t.daemon for t in loaders)
+    finally:
+        release.set()
