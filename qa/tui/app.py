@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import work
 from textual.worker import get_current_worker
 from textual.app import App, ComposeResult
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input
@@ -89,7 +90,7 @@ class QAApp(App[None]):
         self._rebuild_wanted = False
         self._next_turn = 1
         self._open_view: CitationView | None = None
-        self.sub_title = f"{self.corpus.name}: loading…"
+        self.sub_title = f"{one_line(self.corpus.name)}: loading…"
 
     # --- layout -------------------------------------------------------------------
 
@@ -176,20 +177,20 @@ class QAApp(App[None]):
     def on_index_loaded(self, message: IndexLoaded) -> None:
         self.documents, self.units = message.documents, message.units
         self.sub_title = (
-            f"{self.corpus.name}: {_plural(message.documents, 'document')} · "
+            f"{one_line(self.corpus.name)}: {_plural(message.documents, 'document')} · "
             f"{_plural(message.units, 'unit')} · model {message.model}"
         )
         report = message.report
         if report.action != "loaded" or message.rebuilt:
-            self.notify(
+            self.say(
                 f"{_plural(report.documents, 'document')}, {_plural(report.units, 'unit')}; "
                 f"{report.embedded_units} embedded, in {report.seconds:.1f} s.",
                 title="Index rebuilt" if message.rebuilt else f"Index {report.action}",
             )
         for warning in report.warnings[:5]:
-            self.notify(one_line(warning), title="Corpus", severity="warning", timeout=10)
+            self.say(one_line(warning), title="Corpus", severity="warning", timeout=10)
         if len(report.warnings) > 5:
-            self.notify(f"… and {len(report.warnings) - 5} more warnings.", severity="warning", timeout=10)
+            self.say(f"… and {len(report.warnings) - 5} more warnings.", severity="warning", timeout=10)
         self._show_documents()
         self.status.set(f"Loading the embedding model {message.model}…", busy=True)
 
@@ -216,7 +217,7 @@ class QAApp(App[None]):
     def on_engine_failed(self, message: EngineFailed) -> None:
         self.state = "failed"
         self.failure = message.text
-        self.notify(message.text, title="Cannot load the index", severity="error", timeout=15)
+        self.say(message.text, title="Cannot load the index", severity="error", timeout=15)
         self.transcript.set_notice(f"Cannot load the index.\n{message.text}\n\nFix the problem, then press Ctrl+R to try again.")
         self._pump()
 
@@ -315,7 +316,7 @@ class QAApp(App[None]):
         self._answering = None
         if turn is not None:
             turn.show_error(message.text)
-        self.notify(message.text, title="Cannot answer", severity="error")
+        self.say(message.text, title="Cannot answer", severity="error")
         self._pump()
 
     # --- citations ----------------------------------------------------------------
@@ -348,10 +349,10 @@ class QAApp(App[None]):
         try:
             text = self.engine.document_text(c.doc)
         except QAError as exc:
-            self.notify(str(exc), title="Cannot open the document", severity="error")
+            self.say(str(exc), title="Cannot open the document", severity="error")
             return
         if text[c.start : c.end] != c.text:
-            self.notify(f"{c.doc} no longer holds this passage.", title="Cannot open", severity="error")
+            self.say(f"{c.doc} no longer holds this passage.", title="Cannot open", severity="error")
             return
         title = next((d.title for d in self.engine.index.docs if d.path == c.doc), c.doc)
         if self._open_view is not None:
@@ -363,13 +364,17 @@ class QAApp(App[None]):
     def copy_citation(self, view: CitationView) -> None:
         c = view.citation
         self.copy_to_clipboard(f"“{clean(c.text)}”\n— {clean(reference(c))}")
-        self.notify(f"Copied citation [{view.number}] and its reference.", title="Copied")
+        self.say(f"Copied citation [{view.number}] and its reference.", title="Copied")
+
+    def say(self, message: str, *, title: str = "", severity: SeverityLevel = "information", timeout: float | None = None) -> None:
+        """A notification whose text (paths, errors, document names) is shown literally."""
+        self.notify(clean(message), title=one_line(title), severity=severity, timeout=timeout, markup=False)
 
     # --- actions (keys and the command palette) --------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "focus_input":
-            return not isinstance(self.focused, QuestionInput) or isinstance(self.screen, HelpScreen)
+            return not isinstance(self.focused, QuestionInput)
         return True
 
     def action_focus_input(self) -> None:
@@ -389,14 +394,14 @@ class QAApp(App[None]):
     def action_open_citation(self) -> None:
         view = self._selected()
         if view is None:
-            self.notify("No citation to open yet: ask a question first.", severity="warning")
+            self.say("No citation to open yet: ask a question first.", severity="warning")
             return
         self.open_citation(view)
 
     def action_copy_citation(self) -> None:
         view = self._selected()
         if view is None:
-            self.notify("No citation to copy yet: ask a question first.", severity="warning")
+            self.say("No citation to copy yet: ask a question first.", severity="warning")
             return
         self.copy_citation(view)
 
@@ -407,19 +412,19 @@ class QAApp(App[None]):
 
     def action_export(self) -> None:
         if not self.turns:
-            self.notify("Nothing to export yet: ask a question first.", severity="warning")
+            self.say("Nothing to export yet: ask a question first.", severity="warning")
             return
         path = export_path()
         try:
             path.write_text(self.markdown(), encoding="utf-8")
         except OSError as exc:
-            self.notify(f"Could not write {path}: {exc.strerror or exc}", title="Export failed", severity="error")
+            self.say(f"Could not write {path}: {exc.strerror or exc}", title="Export failed", severity="error")
             return
-        self.notify(f"Saved to {path}", title="Conversation exported")
+        self.say(f"Saved to {path}", title="Conversation exported")
 
     def action_rebuild(self) -> None:
         if self.state in ("loading", "rebuilding") or self._rebuild_wanted:
-            self.notify("The index is already being loaded or rebuilt.", severity="warning")
+            self.say("The index is already being loaded or rebuilt.", severity="warning")
             return
         self._rebuild_wanted = True
         if self._answering is not None:

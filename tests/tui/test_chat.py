@@ -25,9 +25,9 @@ DOR = "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7
 OS_END = "had median overall survival of 15.6 months"
 
 
-def run(app, scenario: Callable[[Pilot], Awaitable[None]]) -> None:  # type: ignore[no-untyped-def]
+def run(app, scenario: Callable[[Pilot], Awaitable[None]], *, notifications: bool = False) -> None:  # type: ignore[no-untyped-def]
     async def main() -> None:
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=notifications) as pilot:
             await scenario(pilot)
 
     asyncio.run(main())
@@ -369,18 +369,23 @@ def test_rebuild_runs_in_the_background_and_answers_afterwards(chat_dirs, tmp_pa
 
 
 def test_errors_are_notifications_not_tracebacks(tmp_path: Path, make_chat) -> None:
-    app = make_app(tmp_path / "no-such-corpus", tmp_path / "index", Settings())
+    # A folder name that looks like markup must show as written, everywhere.
+    app = make_app(tmp_path / "[b]no-such[red] corpus", tmp_path / "index", Settings())
 
     async def scenario(pilot: Pilot) -> None:
         await wait_for(pilot, lambda: app.state == "failed", "the load to fail")
-        assert "does not exist" in app.status.message
-        assert "does not exist" in screen_text(app.query_one(".transcript--notice"))
+        assert "[b]no-such[red] corpus does not exist" in app.status.message
+        squeezed = "[b]no-such[red]corpusdoesnotexist"  # wrapped lines may split the path anywhere
+        assert squeezed in screen_text(app.query_one(".transcript--notice")).replace(" ", "")
         assert any("does not exist" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: bool(app.screen.query("Toast")), "the notification")
+        assert squeezed in screen_text(app.screen.query_one("Toast")).replace(" ", "")
+        assert "[b]no-such[red] corpus" in app.sub_title
         app.question_input.value = "What was the median duration of response?"
         await pilot.press("enter")
         assert "press Ctrl+R to retry" in screen_text(app.turns[-1])
 
-    run(app, scenario)
+    run(app, scenario, notifications=True)
 
     app = make_chat()
 
@@ -443,5 +448,39 @@ def test_quitting_while_loading_does_not_wait_for_the_load(chat_dirs, monkeypatc
         assert workers and all(w.is_finished for w in workers)
         loaders = [t for t in threading.enumerate() if t.name == "qa-load"]
         assert loaders and all(t.daemon for t in loaders)
+    finally:
+        release.set()
+
+
+def test_an_answer_landing_under_the_help_screen_is_there_when_it_closes(make_chat, monkeypatch) -> None:
+    from qa.engine import Engine
+
+    release = threading.Event()
+    original = Engine.ask
+
+    def held_ask(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assert release.wait(60), "the test never released the answer"
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "ask", held_ask)
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        app.question_input.value = "What was the median duration of response?"
+        await pilot.press("enter")
+        turn = app.turns[-1]
+        await wait_for(pilot, lambda: "Searching" in screen_text(turn), "the question to be searched")
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        release.set()
+        await wait_for(pilot, lambda: turn.done, "the answer")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(turn.citations) == 3, "the citations")
+        assert turn.citations[0].citation.text == DOR
+
+    try:
+        run(app, scenario)
     finally:
         release.set()
