@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,14 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 PACKAGED_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+SMALL_ENCODE = 4
+"""Encodes of at most this many texts (a question, as opposed to a batch or a
+build) run on one CPU thread. A query is too little work to gain much from
+more threads, and when the other cores are busy (other programs, a shared
+machine) torch's OpenMP threads wait on each other: on a 2-core machine with
+one core taken, one query took 60-1000 ms with 2 threads and 13-20 ms with one
+(see docs/performance.md). Batches and index builds still use every core."""
+_THREADS = threading.Lock()
 
 
 def resolve_model(name: str) -> str:
@@ -79,9 +88,20 @@ class Embedder:
         get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
         return int(get())
 
+    @property
+    def device_type(self) -> str:
+        """Where encoding runs: "cpu", "cuda", "mps"... (loads the model)."""
+        return str(self.model.device.type)
+
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
+        model = self.model
+        if len(texts) <= SMALL_ENCODE and model.device.type == "cpu":
+            return self._encode_one_thread(texts)
+        return self._encode(texts, progress)
+
+    def _encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         vecs = self.model.encode(
             texts,
             batch_size=self.batch_size,
@@ -90,3 +110,16 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def _encode_one_thread(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        with _THREADS:  # torch's thread count is process-wide
+            n = torch.get_num_threads()
+            if n > 1:
+                torch.set_num_threads(1)
+            try:
+                return self._encode(texts)
+            finally:
+                if n > 1:
+                    torch.set_num_threads(n)
