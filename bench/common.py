@@ -76,9 +76,41 @@ class Timer:
 # --- child processes ---------------------------------------------------------------------
 
 
+def cpu_busy_seconds() -> float:
+    """CPU-seconds all processes on the machine have spent busy since boot (/proc/stat)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()[1:]
+    except OSError:
+        return float("nan")
+    ticks = [int(x) for x in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy(seconds: float = 2.0) -> float:
+    """How many CPUs the machine kept busy over the next few seconds (this process is idle)."""
+    b0, t0 = cpu_busy_seconds(), time.perf_counter()
+    time.sleep(seconds)
+    return (cpu_busy_seconds() - b0) / (time.perf_counter() - t0)
+
+
+def wait_for_quiet(max_busy: float, max_wait: float, log: Any = None) -> float:
+    """Wait (up to max_wait seconds) until other processes use at most max_busy CPUs."""
+    deadline = time.perf_counter() + max_wait
+    busy = machine_busy()
+    while busy > max_busy and time.perf_counter() < deadline:
+        if log:
+            log(f"machine busy ({busy:.1f} CPUs used by others); waiting for it to quieten")
+        time.sleep(10)
+        busy = machine_busy()
+    return busy
+
+
 @dataclass(slots=True)
 class Child:
-    """What a child process did: wall time, exit status, output and peak RSS."""
+    """What a child process did: wall time, exit status, output, peak RSS, and how
+    much CPU other processes took meanwhile (contention makes timings unreliable)."""
 
     argv: list[str]
     seconds: float
@@ -86,6 +118,10 @@ class Child:
     stdout: str
     stderr: str
     peak_rss_mb: float
+    cpu_s: float = 0.0
+    """CPU-seconds the child used (user + system, all threads)."""
+    others_cpus: float = 0.0
+    """CPUs' worth of work other processes did during the child's run, on average."""
 
     def check(self) -> Child:
         if self.returncode != 0:
@@ -111,6 +147,7 @@ def run_child(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path |
     if env:
         full_env.update(env)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        busy0 = cpu_busy_seconds()
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
         deadline = t0 + timeout
@@ -124,10 +161,13 @@ def run_child(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path |
                 break
             time.sleep(0.002)
         seconds = time.perf_counter() - t0
+        busy = cpu_busy_seconds() - busy0
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Child(argv, seconds, p.returncode, out.read(), err.read(), ru.ru_maxrss / 1024.0)
+        cpu = ru.ru_utime + ru.ru_stime
+        others = max(0.0, busy - cpu) / seconds if seconds > 0 else 0.0
+        return Child(argv, seconds, p.returncode, out.read(), err.read(), ru.ru_maxrss / 1024.0, cpu, others)
 
 
 # --- the machine -------------------------------------------------------------------------

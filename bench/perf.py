@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
     COVIDQA,
+    Child,
     DEFAULT_WORKDIR,
     PYTHON,
     QA,
@@ -44,6 +45,7 @@ from common import (  # noqa: E402
     prepare_storm,
     run_child,
     table,
+    wait_for_quiet,
 )
 
 TARGETS = {
@@ -60,6 +62,14 @@ def _settings() -> Any:
     from qa.config import Settings
 
     return Settings()
+
+
+def _cpu() -> float:
+    """CPU-seconds this process has used (all threads)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
 
 
 def _encode_timer(engine: Any) -> dict[str, float]:
@@ -88,18 +98,21 @@ def worker_encode(a: argparse.Namespace) -> dict[str, Any]:
     with Timer() as t_model:
         model = load_model(settings.model, settings.device)
     model.encode(texts[:64], batch_size=settings.batch_size, normalize_embeddings=True)  # warm-up
-    times = []
+    times, cpus = [], []
     for _ in range(a.repeats):
+        c0 = _cpu()
         with Timer() as t:
             model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True, convert_to_numpy=True,
                          show_progress_bar=False)
         times.append(t.seconds)
+        cpus.append(_cpu() - c0)
     import torch
 
     return {
         "texts": len(texts),
         "seconds": times,
         "units_per_s": len(texts) / median(times),
+        "cpu_s_per_unit": median(cpus) / len(texts),
         "model_load_s": t_model.seconds,
         "model_path": resolve_model(settings.model),
         "device": str(model.device),
@@ -123,9 +136,10 @@ def worker_build(a: argparse.Namespace) -> dict[str, Any]:
     for _ in range(a.repeats):
         shutil.rmtree(index, ignore_errors=True)
         spent["seconds"], spent["texts"] = 0.0, 0
+        c0 = _cpu()
         with Timer() as t:
             report = engine.open(rebuild=True)
-        runs.append({"seconds": t.seconds, "encode_seconds": spent["seconds"], "units": report.units,
+        runs.append({"seconds": t.seconds, "cpu_s": _cpu() - c0, "encode_seconds": spent["seconds"], "units": report.units,
                      "embedded_units": report.embedded_units, "documents": report.documents})
     secs = [r["seconds"] for r in runs]
     enc = [r["encode_seconds"] for r in runs]
@@ -136,6 +150,7 @@ def worker_build(a: argparse.Namespace) -> dict[str, Any]:
         "seconds": median(secs),
         "encode_seconds": median(enc),
         "units_per_s": runs[0]["units"] / median(secs),
+        "cpu_s_per_unit": median([r["cpu_s"] for r in runs]) / runs[0]["units"],
         "index_type": engine.index.index_type,
         "model_load_s": t_model.seconds,
         "peak_rss_mb": peak_rss_mb(),
@@ -282,8 +297,12 @@ def worker_batch(a: argparse.Namespace) -> dict[str, Any]:
     engine.warm_up()
     engine.ask(questions[0])
     spent = _encode_timer(engine)
-    whole, chunked, enc = [], [], []
+    whole, chunked, enc, single = [], [], [], []
     for _ in range(a.repeats):
+        with Timer() as t:
+            for q, i in zip(questions, ids):
+                engine.ask(q, id=i)
+        single.append(t.seconds)
         spent["seconds"] = 0.0
         with Timer() as t:
             engine.ask_many(questions, ids=ids)
@@ -295,6 +314,8 @@ def worker_batch(a: argparse.Namespace) -> dict[str, Any]:
         chunked.append(t.seconds)
     return {
         "questions": len(questions),
+        "one_by_one_s": median(single),
+        "one_by_one_qps": len(questions) / median(single),
         "ask_many_s": median(whole),
         "ask_many_qps": len(questions) / median(whole),
         "ask_many_encode_s": median(enc),
@@ -345,6 +366,19 @@ WORKERS = {
 
 # --- orchestration ---------------------------------------------------------------------------
 
+QUIET: dict[str, float] = {}
+"""--quiet settings: wait before each stage until other processes use at most this many CPUs."""
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _run(argv: list[str]) -> Child:
+    if QUIET:
+        wait_for_quiet(QUIET["max_busy"], QUIET["max_wait"], log)
+    return run_child(argv).check()
+
 
 def _worker(stage: str, c: Corpus, repeats: int, qfile: Path | None = None, question: str | None = None) -> dict[str, Any]:
     argv = [PYTHON, str(Path(__file__).resolve()), "--worker", stage, "--corpus-dir", str(c.corpus),
@@ -353,15 +387,21 @@ def _worker(stage: str, c: Corpus, repeats: int, qfile: Path | None = None, ques
         argv += ["--questions-file", str(qfile)]
     if question:
         argv += ["--question", question]
-    child = run_child(argv).check()
+    child = _run(argv)
     out = child.last_json()
     out["child_peak_rss_mb"] = child.peak_rss_mb
     out["child_wall_s"] = child.seconds
+    out["child_cpu_s"] = child.cpu_s
+    out["others_cpus"] = child.others_cpus
     return out
 
 
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+def _cli(argv: list[str], repeats: int) -> dict[str, Any]:
+    """A CLI command run `repeats` times, cold: median wall, max RSS, contention."""
+    kids = [_run([*QA, *argv]) for _ in range(repeats)]
+    walls = [k.seconds for k in kids]
+    return {"seconds": walls, "median_s": median(walls), "peak_rss_mb": max(k.peak_rss_mb for k in kids),
+            "others_cpus": max(k.others_cpus for k in kids)}
 
 
 def bench_corpus(c: Corpus, a: argparse.Namespace) -> dict[str, Any]:
@@ -377,43 +417,31 @@ def bench_corpus(c: Corpus, a: argparse.Namespace) -> dict[str, Any]:
     log(f"{c.name}: {r['encode']['texts']} texts, {r['encode']['units_per_s']:.0f} units/s; full index build ×{build_reps}")
     r["build"] = _worker("build", c, build_reps)
     r["build"]["ratio"] = r["build"]["units_per_s"] / r["encode"]["units_per_s"]
+    r["build"]["cpu_ratio"] = r["encode"]["cpu_s_per_unit"] / r["build"]["cpu_s_per_unit"]
     log(f"{c.name}: build {r['build']['units_per_s']:.0f} units/s (ratio {r['build']['ratio']:.2f}); refreshes")
     r["refresh"] = _worker("refresh", c, a.repeats)
     r["refresh_changed"] = _worker("refresh_changed", c, 2 if not small else 4)
     if c.questions:
         log(f"{c.name}: warm latency over {len(c.questions)} questions")
         r["warm"] = _worker("warm", c, 3 if small else 1, qfile)
-        log(f"{c.name}: batch (ask_many) over {len(c.questions)} questions")
+        log(f"{c.name}: one at a time vs ask_many over {len(c.questions)} questions")
         r["batch"] = _worker("batch", c, 3 if small else 1, qfile)
         # The CLI end to end, start-up included.
         qjsonl = c.index.parent / "questions.jsonl"
         qjsonl.write_text("".join(json.dumps({"id": i, "question": q}) + "\n" for i, q in zip(c.ids, c.questions)), "utf-8")
         out = c.index.parent / "answers.jsonl"
-        child = run_child([*QA, "batch", str(qjsonl), "-o", str(out), "--corpus", str(c.corpus), "--index", str(c.index)]).check()
-        r["cli_batch"] = {"seconds": child.seconds, "qps": len(c.questions) / child.seconds, "peak_rss_mb": child.peak_rss_mb}
+        r["cli_batch"] = _cli(["batch", str(qjsonl), "-o", str(out), "--corpus", str(c.corpus), "--index", str(c.index)], 1)
+        r["cli_batch"]["qps"] = len(c.questions) / r["cli_batch"]["median_s"]
         question = c.questions[0]
     else:
         question = "What was the overall response rate?"
     log(f"{c.name}: cold `qa ask` ×{a.cold_repeats} and its breakdown")
-    walls, rss = [], []
-    for _ in range(a.cold_repeats):
-        child = run_child([*QA, "ask", question, "--corpus", str(c.corpus), "--index", str(c.index)]).check()
-        walls.append(child.seconds)
-        rss.append(child.peak_rss_mb)
-    r["cold_ask"] = {"seconds": walls, "median_s": median(walls), "peak_rss_mb": max(rss)}
+    r["cold_ask"] = _cli(["ask", question, "--corpus", str(c.corpus), "--index", str(c.index)], a.cold_repeats)
     parts = [_worker("coldask", c, 1, question=question) for _ in range(a.cold_repeats)]
     r["cold_ask"]["parts_s"] = {k: median([p[k] for p in parts]) for k in
                                 ("imports_s", "torch_import_s", "model_load_s", "index_load_s", "answer_s", "total_s")}
+    r["cold_ask"]["others_cpus"] = max([r["cold_ask"]["others_cpus"]] + [p["others_cpus"] for p in parts])
     return r
-
-
-def bench_help(repeats: int) -> dict[str, Any]:
-    walls, rss = [], []
-    for _ in range(repeats):
-        child = run_child([*QA, "--help"]).check()
-        walls.append(child.seconds)
-        rss.append(child.peak_rss_mb)
-    return {"seconds": walls, "median_s": median(walls), "peak_rss_mb": max(rss)}
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -428,65 +456,69 @@ def _ok(value: float, target: float, higher_is_better: bool = False) -> str:
     return "met" if good else "MISSED"
 
 
+def _busy(stage: dict[str, Any] | None) -> str:
+    return f"{stage['others_cpus']:.1f}" if stage and "others_cpus" in stage else ""
+
+
 def render(res: dict[str, Any]) -> str:
     m = res["machine"]
     lines = [
         f"qa performance — {m.get('cpu_model', '?')}, {m.get('cpus_usable')} cores, {m.get('memory_gb')} GB; "
         f"Python {m['python']}, torch {m.get('torch')} ({m.get('torch_threads')} threads, cuda={m.get('cuda')}), "
         f"sentence-transformers {m.get('sentence_transformers')}, faiss {m.get('faiss')}",
-        f"load average at start {m.get('load_average_at_start')}, at end {res.get('load_average_at_end')} "
-        "(other work on the machine skews the figures)",
+        "Medians. 'busy' = CPUs' worth of work other processes did during the stage: "
+        f"above ~0.2 of {m.get('cpus_usable')} the timings are inflated.",
         "",
     ]
     rows: list[list[str]] = []
     h = res.get("help")
     if h:
-        rows.append(["-", "cold `qa --help` (median)", fmt_seconds(h["median_s"]), f"{h['peak_rss_mb']:.0f}",
+        rows.append(["-", "cold `qa --help`", fmt_seconds(h["median_s"]), f"{h['peak_rss_mb']:.0f}", _busy(h),
                      f"≤ 0.3 s: {_ok(h['median_s'], TARGETS['help_s'])}"])
     for name, r in res["corpora"].items():
         b, e = r["build"], r["encode"]
-        units = b["units"]
-        rows.append([name, f"index build ({units} units, {b['documents']} docs, {b['index_type']})",
-                     f"{_rate(b['units_per_s'], 'units/s')} ({fmt_seconds(b['seconds'])})", f"{b['child_peak_rss_mb']:.0f}", ""])
-        rows.append([name, "raw SentenceTransformer.encode, same texts",
-                     _rate(e['units_per_s'], "units/s"), f"{e['child_peak_rss_mb']:.0f}", ""])
-        rows.append([name, "build ÷ raw encode throughput", f"{b['ratio']:.2f}", "",
+        rows.append([name, f"index build from scratch ({b['units']} units, {b['documents']} docs, {b['index_type']})",
+                     f"{_rate(b['units_per_s'], 'units/s')} ({fmt_seconds(b['seconds'])})", f"{b['child_peak_rss_mb']:.0f}",
+                     _busy(b), ""])
+        rows.append([name, "raw SentenceTransformer.encode, same texts", _rate(e["units_per_s"], "units/s"),
+                     f"{e['child_peak_rss_mb']:.0f}", _busy(e), ""])
+        rows.append([name, "build ÷ raw encode throughput (wall; CPU-time)", f"{b['ratio']:.2f}; {b['cpu_ratio']:.2f}", "", "",
                      f"≥ 0.9: {_ok(b['ratio'], TARGETS['build_ratio'], True)}"])
         rf = r["refresh"]
         t = TARGETS["refresh_unchanged_s"].get(name)
-        rows.append([name, "refresh, nothing changed (median)", fmt_seconds(rf["unchanged_s"]),
-                     f"{rf['child_peak_rss_mb']:.0f}", f"≤ {t} s: {_ok(rf['unchanged_s'], t)}" if t else ""])
-        rows.append([name, f"refresh, one file touched (same bytes): {rf['touched_embedded_units']} units embedded",
-                     fmt_seconds(rf["touched_s"]), "", ""])
+        rows.append([name, "refresh, nothing changed", fmt_seconds(rf["unchanged_s"]), f"{rf['child_peak_rss_mb']:.0f}",
+                     _busy(rf), f"≤ {t} s: {_ok(rf['unchanged_s'], t)}" if t else ""])
+        rows.append([name, f"refresh, one file touched, same bytes ({rf['touched_embedded_units']} units embedded)",
+                     fmt_seconds(rf["touched_s"]), "", "", ""])
         rc = r["refresh_changed"]
-        rows.append([name, f"refresh, one doc changed: {rc['embedded_units']} of {rc['units']} units embedded "
-                     f"({rc['embedded_documents']} doc)", f"{fmt_seconds(rc['seconds'])} (encode {fmt_seconds(rc['encode_seconds'])})",
-                     f"{rc['child_peak_rss_mb']:.0f}", "only that doc: " + ("met" if rc["embedded_documents"] == 1 else "MISSED")])
+        rows.append([name, f"refresh, one doc changed ({rc['embedded_units']} of {rc['units']} units embedded, "
+                     f"{rc['embedded_documents']} doc)", f"{fmt_seconds(rc['seconds'])} (encode {fmt_seconds(rc['encode_seconds'])})",
+                     f"{rc['child_peak_rss_mb']:.0f}", _busy(rc), "only that doc: " + ("met" if rc["embedded_documents"] == 1 else "MISSED")])
         if "warm" in r:
             w = r["warm"]
             t = TARGETS["warm_p50_s"].get(name)
             p = w["parts_p50_s"]
             rows.append([name, f"warm answer p50 / p95 ({w['questions']} questions)",
-                         f"{fmt_seconds(w['p50_s'])} / {fmt_seconds(w['p95_s'])}", f"{w['child_peak_rss_mb']:.0f}",
+                         f"{fmt_seconds(w['p50_s'])} / {fmt_seconds(w['p95_s'])}", f"{w['child_peak_rss_mb']:.0f}", _busy(w),
                          f"p50 ≤ {t * 1000:.0f} ms: {_ok(w['p50_s'], t)}" if t else ""])
             rows.append([name, "  of which analyse / encode / rank (p50)",
-                         " / ".join(fmt_seconds(p[k]) for k in ("analyse", "encode", "rank")), "", ""])
-            rows.append([name, "bare query encoding (the floor, p50)", fmt_seconds(w["encode_floor_p50_s"]), "", ""])
+                         " / ".join(fmt_seconds(p[k]) for k in ("analyse", "encode", "rank")), "", "", ""])
+            rows.append([name, "bare query encoding (the floor)", fmt_seconds(w["encode_floor_p50_s"]), "", "", ""])
             bt = r["batch"]
-            rows.append([name, "one at a time (Engine.ask loop)", _rate(w['one_by_one_qps'], "q/s"), "", ""])
-            rows.append([name, "Engine.ask_many, all at once", _rate(bt['ask_many_qps'], "q/s"), f"{bt['child_peak_rss_mb']:.0f}",
-                         f"{bt['ask_many_qps'] / w['one_by_one_qps']:.2f}× one at a time"])
-            rows.append([name, "Engine.ask_many, chunks of 64 (as `qa batch`)", _rate(bt['chunked64_qps'], "q/s"), "", ""])
+            rows.append([name, "one at a time (Engine.ask loop)", _rate(bt["one_by_one_qps"], "q/s"), "", _busy(bt), ""])
+            rows.append([name, "Engine.ask_many, all at once", _rate(bt["ask_many_qps"], "q/s"), f"{bt['child_peak_rss_mb']:.0f}",
+                         "", f"{bt['ask_many_qps'] / bt['one_by_one_qps']:.1f}× one at a time"])
+            rows.append([name, "Engine.ask_many in chunks of 64 (as `qa batch`)", _rate(bt["chunked64_qps"], "q/s"), "", "", ""])
             cb = r["cli_batch"]
             rows.append([name, "`qa batch` CLI end to end (start-up included)",
-                         f"{_rate(cb['qps'], 'q/s')} ({fmt_seconds(cb['seconds'])})", f"{cb['peak_rss_mb']:.0f}", ""])
+                         f"{_rate(cb['qps'], 'q/s')} ({fmt_seconds(cb['median_s'])})", f"{cb['peak_rss_mb']:.0f}", _busy(cb), ""])
         ca = r["cold_ask"]
         p = ca["parts_s"]
-        rows.append([name, "cold `qa ask` wall (median)", fmt_seconds(ca["median_s"]), f"{ca['peak_rss_mb']:.0f}", ""])
+        rows.append([name, "cold `qa ask`", fmt_seconds(ca["median_s"]), f"{ca['peak_rss_mb']:.0f}", _busy(ca), ""])
         rows.append([name, "  imports / torch+ST import / model / index / answer",
                      " / ".join(fmt_seconds(p[k]) for k in ("imports_s", "torch_import_s", "model_load_s", "index_load_s", "answer_s")),
-                     "", ""])
-    lines.append(table(rows, ["corpus", "measure", "median", "peak RSS MiB", "target"]))
+                     "", "", ""])
+    lines.append(table(rows, ["corpus", "measure", "median", "peak RSS MiB", "busy", "target"]))
     return "\n".join(lines)
 
 
@@ -500,6 +532,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=7, help="repeats of the quick measures (default 7)")
     p.add_argument("--build-repeats", type=int, default=0, help="full builds per corpus (default 5 for storm, 1 for covidqa)")
     p.add_argument("--cold-repeats", type=int, default=3, help="cold `qa ask` runs (default 3)")
+    p.add_argument("--quiet", type=float, metavar="CPUS", help="before each stage, wait until other processes use "
+                   "at most CPUS CPUs (on a shared machine; e.g. 0.3)")
+    p.add_argument("--max-wait", type=float, default=300, help="longest wait for --quiet, per stage (default 300 s)")
     # worker mode (internal)
     p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     p.add_argument("--corpus-dir", help=argparse.SUPPRESS)
@@ -521,7 +556,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     res: dict[str, Any] = {"machine": machine(), "corpora": {}}
     log(f"machine: {res['machine'].get('cpu_model')}, load average {res['machine']['load_average_at_start']}")
-    res["help"] = bench_help(max(a.repeats, 5))
+    if a.quiet is not None:
+        QUIET.update(max_busy=a.quiet, max_wait=a.max_wait)
+    res["help"] = _cli(["--help"], max(a.repeats, 5))
     for name in names:
         c = prepare_storm(a.workdir, a.storm) if name == "storm" else prepare_covidqa(a.workdir, a.covidqa)
         res["corpora"][name] = bench_corpus(c, a)
