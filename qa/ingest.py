@@ -10,6 +10,7 @@ unit's text is document_text[start:end].
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +23,24 @@ CHUNKER_VERSION = "4"
 """Bump when unit boundaries or sections change: cached vectors are then stale."""
 
 SUFFIXES = (".txt", ".md", ".markdown")
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_MB_ENV = "QA_MAX_FILE_MB"
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Default size limit for a corpus file. A larger text file is skipped with a
+warning: 10 MiB is some 150,000 sentences, hours of embedding on a laptop CPU
+for what is almost certainly not an article. $QA_MAX_FILE_MB changes it."""
+
+
+def max_file_bytes() -> int:
+    """The size limit for corpus files: $QA_MAX_FILE_MB megabytes, else MAX_FILE_BYTES."""
+    raw = os.environ.get(MAX_FILE_MB_ENV, "").strip()
+    if raw:
+        try:
+            mb = float(raw)
+        except ValueError:
+            mb = -1
+        if mb > 0:
+            return int(mb * 1024 * 1024)
+    return MAX_FILE_BYTES
 
 _BULLET = re.compile(r"(?:[•◦▪▫‣⁃∙·●○■□–—*+-]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])\s+")
 _NUMBERED = re.compile(r"\(?\d{1,3}[.)]\s+")
@@ -53,8 +71,17 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8, falling back to cp1252 then Latin-1 (never fails)."""
+    """Decode bytes as UTF-8 (or UTF-16 with a byte-order mark), falling back
+    to cp1252 then Latin-1 (never fails)."""
+    if data[:2] in _UTF16_BOMS and len(data) % 2 == 0:
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8", "cp1252"):
         try:
             return data.decode(encoding), encoding
@@ -66,6 +93,9 @@ def decode(data: bytes) -> tuple[str, str]:
 def looks_binary(data: bytes) -> bool:
     """NUL bytes or mostly control characters in the first 8 KiB mean binary."""
     head = data[:8192]
+    if head[:2] in _UTF16_BOMS and len(data) % 2 == 0:
+        # UTF-16 text is half NUL bytes; judge its characters instead.
+        return looks_binary(data[: 8192 * 2].decode("utf-16", errors="replace").encode("utf-8"))
     if b"\x00" in head:
         return True
     if not head:

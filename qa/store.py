@@ -17,10 +17,13 @@ previous index in force. Nothing is ever unpickled.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Callable
@@ -32,9 +35,19 @@ import numpy as np
 
 from qa.abbreviations import find_abbreviations
 from qa.errors import QAError
-from qa.ingest import CHUNKER_VERSION, MAX_FILE_BYTES, corpus_files, decode, file_sha256, looks_binary, units_of
+from qa.ingest import (
+    CHUNKER_VERSION,
+    MAX_FILE_MB_ENV,
+    corpus_files,
+    decode,
+    file_sha256,
+    looks_binary,
+    max_file_bytes,
+    units_of,
+)
 from qa.lexical import LexicalIndex
 from qa.models import Unit
+from qa.safe import json_text
 from qa.text import terms, words
 
 if TYPE_CHECKING:
@@ -146,7 +159,12 @@ class CorpusIndex:
             import faiss
 
             gen = self.folder / self.manifest["generation"]
-            self._faiss = faiss.read_index(str(gen / "faiss.index"))
+            try:
+                self._faiss = faiss.read_index(str(gen / "faiss.index"))
+            except RuntimeError:
+                # A newer build deleted this generation after it was loaded; the
+                # vectors (mapped at load) still hold all that search needs.
+                self._faiss = build_faiss(np.asarray(self.vectors), self.index_type)
             if self.index_type == "hnsw":
                 self._faiss.hnsw.efSearch = max(64, self._faiss.hnsw.efSearch)
         return self._faiss
@@ -197,21 +215,59 @@ def _sha_file(path: Path) -> str:
     return h.hexdigest()
 
 
+class _Stale(Exception):
+    """The index on disk cannot be used as it is; the message says why."""
+
+
+_GENERATION = re.compile(r"gen-[A-Za-z0-9-]+")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_DOC_FIELDS = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "units": int, "encoding": str, "title": str}
+
+
+def _check_manifest(data: Any) -> None:
+    """Raise _Stale unless the manifest has every field, with the right types."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        raise _Stale("the index was written by another version of qa")
+    bad = "the manifest is incomplete or malformed"
+    gen = data.get("generation")
+    if not isinstance(gen, str) or not _GENERATION.fullmatch(gen):
+        raise _Stale(bad)
+    for key, kind in (("model", str), ("dim", int), ("chunker", str), ("context", str), ("documents", list), ("files", dict)):
+        if not isinstance(data.get(key), kind):
+            raise _Stale(bad)
+    for name, entry in data["files"].items():
+        if (
+            not _FILE_NAME.fullmatch(name)
+            or not isinstance(entry, dict)
+            or not isinstance(entry.get("size"), int)
+            or not isinstance(entry.get("sha256"), str)
+        ):
+            raise _Stale(bad)
+    for d in data["documents"]:
+        if not isinstance(d, dict) or any(not isinstance(d.get(k), t) for k, t in _DOC_FIELDS.items()):
+            raise _Stale(bad)
+    for s in data.get("skipped", []):
+        if not isinstance(s, dict) or not isinstance(s.get("path"), str) or not isinstance(s.get("size"), int):
+            raise _Stale(bad)
+    if not set(INDEX_FILES) <= set(data["files"]):
+        raise _Stale(bad)
+
+
+INDEX_FILES = ("units.jsonl", "sections.json", "vectors.npy", "lexical.npz", "vocab.json", "abbreviations.json", "faiss.index")
+"""The files of a generation; the manifest must list (and checksum) each."""
+
+
 def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest, None when there is no index; _Stale when it cannot be used."""
     path = folder / "manifest.json"
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
         raise _Stale(f"the manifest is unreadable ({exc.__class__.__name__})") from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-        raise _Stale("the index was written by another version of qa")
+    _check_manifest(data)
     return data
-
-
-class _Stale(Exception):
-    """The index on disk cannot be used as it is; the message says why."""
 
 
 def verify(folder: Path, manifest: dict[str, Any]) -> None:
@@ -219,24 +275,42 @@ def verify(folder: Path, manifest: dict[str, Any]) -> None:
     gen = folder / manifest["generation"]
     for name, expected in manifest["files"].items():
         path = gen / name
-        if not path.is_file():
-            raise _Stale(f"index file {name} is missing")
-        if path.stat().st_size != expected["size"] or _sha_file(path) != expected["sha256"]:
-            raise _Stale(f"index file {name} is damaged (checksum mismatch)")
+        try:
+            if not path.is_file():
+                raise _Stale(f"index file {name} is missing")
+            size = path.stat().st_size
+            if size != expected["size"]:
+                what = "truncated" if size < expected["size"] else "damaged"
+                raise _Stale(f"index file {name} is {what} ({size} bytes, the manifest says {expected['size']})")
+            if _sha_file(path) != expected["sha256"]:
+                raise _Stale(f"index file {name} is damaged (checksum mismatch)")
+        except OSError as exc:
+            raise _Stale(f"index file {name} is unreadable ({exc.strerror or exc})") from exc
 
 
 def load(folder: Path, manifest: dict[str, Any]) -> CorpusIndex:
+    """The index a manifest describes, after checking every file's checksum."""
     verify(folder, manifest)
     gen = folder / manifest["generation"]
-    units: list[Unit] = []
-    sections: list[tuple[str, ...]] = [tuple(s) for s in json.loads((gen / "sections.json").read_text("utf-8"))]
-    with open(gen / "units.jsonl", encoding="utf-8") as f:
-        for line in f:
-            doc, start, end, kind, block, sec, text = json.loads(line)
-            units.append(Unit(doc, start, end, text, sections[sec], kind, block))
-    vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
-    lexical = LexicalIndex.load(gen)
-    abbreviations = json.loads((gen / "abbreviations.json").read_text("utf-8"))
+    try:
+        units: list[Unit] = []
+        sections: list[tuple[str, ...]] = [tuple(s) for s in json.loads((gen / "sections.json").read_text("utf-8"))]
+        n_docs = len(manifest["documents"])
+        with open(gen / "units.jsonl", encoding="utf-8") as f:
+            for line in f:
+                doc, start, end, kind, block, sec, text = json.loads(line)
+                if not 0 <= doc < n_docs:
+                    raise _Stale("index files disagree on the documents")
+                units.append(Unit(doc, start, end, text, sections[sec], kind, block))
+        vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        lexical = LexicalIndex.load(gen)
+        abbreviations = json.loads((gen / "abbreviations.json").read_text("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise _Stale(f"the index files cannot be read ({exc.__class__.__name__})") from exc
+    if vectors.ndim != 2 or vectors.dtype != np.float32:
+        raise _Stale("vectors.npy does not hold a float32 matrix")
+    if vectors.shape[1] != manifest["dim"]:
+        raise _Stale(f"the vectors have {vectors.shape[1]} dimensions but the manifest says {manifest['dim']}")
     if len(units) != vectors.shape[0] or len(units) != lexical.size:
         raise _Stale("index files disagree on the number of units")
     return CorpusIndex(folder, manifest, units, vectors, lexical, abbreviations)
@@ -246,7 +320,11 @@ def load(folder: Path, manifest: dict[str, Any]) -> CorpusIndex:
 
 
 class BuildLock:
-    """An exclusive lock on the index folder; a second builder waits, saying so."""
+    """An exclusive lock on the index folder; a second builder waits, saying so.
+
+    flock() locks belong to the open file, so the kernel releases them when a
+    builder dies, however it dies: a killed build never leaves a stale lock.
+    """
 
     def __init__(self, folder: Path, progress: Progress, wait: float = LOCK_WAIT_SECONDS) -> None:
         self.path = folder / ".lock"
@@ -256,7 +334,7 @@ class BuildLock:
 
     def __enter__(self) -> BuildLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -270,8 +348,15 @@ class BuildLock:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         os.close(fd)
-                        raise QAError(f"Another qa build is still updating {self.path.parent}; try again later.") from None
+                        raise QAError(
+                            f"Another qa build ({holder}) is still updating {self.path.parent} after "
+                            f"{self.wait:.0f} s; try again later."
+                        ) from None
                     time.sleep(0.2)
+            self.progress("The other build finished; going on.")
+        except BaseException:
+            os.close(fd)
+            raise
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
         self._fd = fd
@@ -284,13 +369,19 @@ class BuildLock:
             self._fd = None
 
 
-def _fsync_write(path: Path, data: bytes) -> None:
+def _fsync_write(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write a file whole or not at all: a temporary file, then an atomic rename."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            if sync:
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _fsync_dir(path: Path) -> None:
@@ -309,29 +400,104 @@ def _cache_key(settings: Settings, dim: int | None = None) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
+def model_dimension(name: str, embedder: Any = None) -> int | None:
+    """The dimension of the vectors the model makes, when it can be told cheaply:
+    from a model already loaded, else from the model folder's configuration
+    (no torch import). None when unknown."""
+    loaded = getattr(embedder, "_model", None)
+    if loaded is not None:
+        try:
+            return int(embedder.dimension)
+        except Exception:  # pragma: no cover - a broken model fails later, clearly
+            return None
+    return _configured_dimension(name)
+
+
+@functools.lru_cache(maxsize=8)
+def _configured_dimension(name: str) -> int | None:
+    try:
+        from qa.embed import resolve_model
+
+        root = Path(resolve_model(name))
+        modules = json.loads((root / "modules.json").read_text("utf-8"))
+        dim: int | None = None
+        for m in modules:
+            kind = str(m.get("type", ""))
+            cfg_path = root / str(m.get("path", "")) / "config.json"
+            if kind.endswith(".Pooling"):
+                cfg = json.loads(cfg_path.read_text("utf-8"))
+                modes = sum(bool(v) for k, v in cfg.items() if k.startswith("pooling_mode_"))
+                dim = int(cfg["word_embedding_dimension"]) * max(modes, 1)
+            elif kind.endswith(".Dense"):
+                dim = int(json.loads(cfg_path.read_text("utf-8"))["out_features"])
+        return dim
+    except Exception:
+        return None
+
+
 def _stat_matches(manifest: dict[str, Any], files: list[Path], root: Path) -> bool:
-    docs = manifest["documents"]
-    if len(docs) != len(files):
+    """Whether the corpus files look as when the index was built (size and
+    mtime of every document; and of every file that was skipped, so that a
+    binary or unreadable file does not make the index stale forever)."""
+    known: dict[str, tuple[int, int, int | None]] = {d["path"]: (d["size"], d["mtime_ns"], None) for d in manifest["documents"]}
+    for s in manifest.get("skipped", []):
+        known[s["path"]] = (s["size"], s.get("mtime_ns", -1), s.get("ctime_ns"))
+    if len(known) != len(files):
         return False
-    for d, p in zip(docs, files):
-        if d["path"] != p.relative_to(root).as_posix():
+    for p in files:
+        k = known.get(p.relative_to(root).as_posix())
+        if k is None:
             return False
         try:
             st = p.stat()
         except OSError:
             return False
-        if st.st_size != d["size"] or st.st_mtime_ns != d["mtime_ns"]:
+        if st.st_size != k[0] or st.st_mtime_ns != k[1] or (k[2] is not None and st.st_ctime_ns != k[2]):
             return False
     return True
 
 
-def _settings_match(manifest: dict[str, Any], settings: Settings) -> str | None:
+def _settings_match(manifest: dict[str, Any], settings: Settings, embedder: Any = None) -> str | None:
     """Why the index does not fit the settings, or None when it does."""
     if manifest.get("model") != settings.model:
         return f"the embedding model changed ({manifest.get('model')} → {settings.model})"
     if manifest.get("chunker") != CHUNKER_VERSION or manifest.get("context") != CONTEXT_VERSION:
         return "the chunker changed since the index was built"
+    want = model_dimension(settings.model, embedder)
+    if want is not None and manifest.get("dim") != want:
+        return f"the vector dimension changed ({manifest.get('dim')} → {want})"
     return None
+
+
+def _try_load(folder: Path, settings: Settings, embedder: Any, files: list[Path], corpus: Path) -> CorpusIndex | str:
+    """The index if it is up to date, else why it must be (re)built; _Stale
+    when it is damaged. A build finishing meanwhile (it deletes the generation
+    being read) is retried on the new manifest."""
+    for _ in range(3):
+        manifest = read_manifest(folder)
+        if manifest is None:
+            return "no index yet"
+        mismatch = _settings_match(manifest, settings, embedder)
+        if mismatch:
+            return mismatch
+        if not _stat_matches(manifest, files, corpus):
+            return "the corpus changed"
+        try:
+            return load(folder, manifest)
+        except _Stale:
+            try:
+                again = read_manifest(folder)
+            except _Stale:
+                again = None
+            if again is None or again["generation"] == manifest["generation"]:
+                raise
+    raise _Stale("the index kept changing while it was read")
+
+
+def _loaded(idx: CorpusIndex, reason: str, warnings: list[str], t0: float) -> tuple[CorpusIndex, BuildReport]:
+    report = BuildReport("loaded", reason, len(idx.docs), len(idx.units), warnings=warnings + list(idx.manifest.get("warnings", [])))
+    report.seconds = time.perf_counter() - t0
+    return idx, report
 
 
 def open_index(
@@ -346,7 +512,8 @@ def open_index(
     """Load the index for a corpus, building or refreshing it first if needed.
 
     `embedder` may be a factory, so that loading an up-to-date index never
-    loads the model.
+    loads the model. A damaged or mismatched index is rebuilt, saying why
+    through `progress`; a build that fails leaves the previous index as it was.
     """
     t0 = time.perf_counter()
     if not corpus.exists():
@@ -356,65 +523,127 @@ def open_index(
     files, warnings = corpus_files(corpus)
     if not files:
         raise QAError(f"No .txt or .md files in {corpus}.", hint="Put the articles to search in that folder.")
-    reason = "no index yet"
+    reason = "rebuild requested"
     if not rebuild:
         try:
-            manifest = read_manifest(folder)
-            if manifest is not None:
-                mismatch = _settings_match(manifest, settings)
-                if mismatch:
-                    reason = mismatch
-                elif _stat_matches(manifest, files, corpus):
-                    idx = load(folder, manifest)
-                    report = BuildReport("loaded", "up to date", len(idx.docs), len(idx.units), warnings=warnings)
-                    report.seconds = time.perf_counter() - t0
-                    return idx, report
-                else:
-                    reason = "the corpus changed"
+            got = _try_load(folder, settings, embedder, files, corpus)
         except _Stale as exc:
             reason = str(exc)
             progress(f"The index in {folder} cannot be used: {reason}. Rebuilding it.")
-    else:
-        reason = "rebuild requested"
-    folder.mkdir(parents=True, exist_ok=True)
-    with BuildLock(folder, progress):
-        # Another builder may have finished while we waited for the lock.
-        if not rebuild:
-            try:
-                manifest = read_manifest(folder)
-                if manifest and not _settings_match(manifest, settings):
-                    files, warnings = corpus_files(corpus)
-                    if _stat_matches(manifest, files, corpus):
-                        idx = load(folder, manifest)
-                        return idx, BuildReport("loaded", "built by another process", len(idx.docs), len(idx.units), warnings=warnings)
-            except _Stale:
-                pass
-        emb = embedder if not callable(embedder) or hasattr(embedder, "encode") else embedder()
-        report = _build(corpus, folder, settings, emb, files, warnings, reason, progress)
+        else:
+            if isinstance(got, CorpusIndex):
+                return _loaded(got, "up to date", warnings, t0)
+            reason = got
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with BuildLock(folder, progress):
+            if not rebuild:
+                # Another builder may have finished while we waited for the lock.
+                files, warnings = corpus_files(corpus)
+                try:
+                    got = _try_load(folder, settings, embedder, files, corpus)
+                    if isinstance(got, CorpusIndex):
+                        return _loaded(got, "built by another process", warnings, t0)
+                except _Stale:
+                    pass
+            _remove_leftovers(folder)
+            emb = embedder if not callable(embedder) or hasattr(embedder, "encode") else embedder()
+            report = _build(corpus, folder, settings, emb, files, warnings, reason, progress)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise QAError(
+            f"Could not build the index in {folder}: {exc.strerror or exc}{where}.",
+            hint="The previous index, if there was one, is unchanged.",
+        ) from exc
     report.seconds = time.perf_counter() - t0
-    idx = load(folder, read_manifest(folder))  # type: ignore[arg-type]
+    try:
+        idx = load(folder, read_manifest(folder))  # type: ignore[arg-type]
+    except (_Stale, TypeError) as exc:  # pragma: no cover - only if the disk lies
+        raise QAError(f"The index just built in {folder} cannot be read back: {exc}.") from exc
     return idx, report
 
 
-def _read_doc(path: Path, root: Path, warnings: list[str]) -> tuple[bytes, str, str, os.stat_result] | None:
-    rel = path.relative_to(root).as_posix()
+def _remove_leftovers(folder: Path) -> None:
+    """Delete what killed builds left behind (run under the build lock): half-written
+    generations, generations never put in force, temporary files."""
     try:
-        st = path.stat()
-        if st.st_size > MAX_FILE_BYTES:
-            warnings.append(f"skipped {rel}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-            return None
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        warnings.append(f"skipped {rel}: {exc.strerror or exc}")
+        current = (read_manifest(folder) or {}).get("generation")
+    except _Stale:
+        current = None
+    for p in folder.glob(".gen-*.tmp"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in folder.glob("gen-*"):
+        if p.name != current:
+            shutil.rmtree(p, ignore_errors=True)
+    for p in folder.glob(".manifest.json.*.tmp"):
+        p.unlink(missing_ok=True)
+    for p in folder.glob("cache/*/.*.tmp"):
+        p.unlink(missing_ok=True)
+
+
+def _read_doc(
+    path: Path, root: Path, limit: int, warnings: list[str], skipped: list[dict[str, Any]]
+) -> tuple[bytes, str, str, os.stat_result] | None:
+    """A corpus file's bytes, text, encoding and stat; None (with a warning
+    naming it) when it cannot be indexed. Files that exist but are skipped go
+    into `skipped` with their stat, so an unchanged corpus stays up to date."""
+    rel = path.relative_to(root).as_posix()
+
+    def skip(why: str, st: os.stat_result | None = None) -> None:
+        warnings.append(f"skipped {rel}: {why}")
+        if st is None:
+            try:
+                st = path.stat()
+            except OSError:
+                return  # gone: nothing to remember
+        skipped.append({"path": rel, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "reason": why})
+
+    try:
+        # O_NONBLOCK: a FIFO put in place of a file must not hang the build.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        warnings.append(f"skipped {rel}: it disappeared while the index was being built")
         return None
+    except OSError as exc:
+        skip(exc.strerror or str(exc))
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            skip("not a regular file", st)
+            return None
+        if st.st_size > limit:
+            skip(f"{_mb(st.st_size)} is over the {_mb(limit)} size limit (set {MAX_FILE_MB_ENV} to change it)", st)
+            return None
+        chunks = []
+        got = 0
+        while got <= limit:
+            b = os.read(fd, min(1 << 20, limit + 1 - got))
+            if not b:
+                break
+            chunks.append(b)
+            got += len(b)
+        data = b"".join(chunks)
+        del chunks
+        if len(data) > limit:
+            skip(f"it grew past the {_mb(limit)} size limit while being read", st)
+            return None
+    except OSError as exc:
+        skip(exc.strerror or str(exc))
+        return None
+    finally:
+        os.close(fd)
     if looks_binary(data):
-        warnings.append(f"skipped {rel}: binary file, not text")
+        skip("binary file, not text", st)
         return None
     text, encoding = decode(data)
     if encoding != "utf-8":
         warnings.append(f"{rel}: not valid UTF-8; read as {encoding}")
     return data, text, encoding, st
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
 
 
 def _build(
@@ -436,13 +665,17 @@ def _build(
         pass
     cache = folder / "cache" / _cache_key(settings)
     cache.mkdir(parents=True, exist_ok=True)
+    limit = getattr(settings, "max_file_bytes", None) or max_file_bytes()
+    expected_dim = model_dimension(settings.model, embedder)
     docs: list[DocInfo] = []
     units: list[Unit] = []
     doc_vectors: list[np.ndarray | None] = []
     pending: list[int] = []  # docs whose vectors must be computed
     abbreviations: dict[str, str] = {}
+    file_warnings: list[str] = []  # kept in the manifest, shown again on every load
+    skipped: list[dict[str, Any]] = []
     for path in files:
-        got = _read_doc(path, corpus, warnings)
+        got = _read_doc(path, corpus, limit, file_warnings, skipped)
         if got is None:
             continue
         data, text, encoding, st = got
@@ -450,41 +683,38 @@ def _build(
         doc_id = len(docs)
         doc_units = units_of(doc_id, text)
         if not doc_units:
-            warnings.append(f"skipped {rel}: no text to cite")
+            why = "empty file" if not text.strip() else "no text to cite"
+            file_warnings.append(f"skipped {rel}: {why}")
+            skipped.append({"path": rel, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "reason": why})
             continue
         sha = file_sha256(data)
+        del data
         title = doc_units[0].section[0] if doc_units[0].section else rel
         docs.append(DocInfo(rel, sha, st.st_size, st.st_mtime_ns, len(doc_units), encoding, title))
         units.extend(doc_units)
         for k, v in find_abbreviations(text).items():
             abbreviations.setdefault(k, v)
-        cached = cache / f"{sha}.npy"
-        vec = None
-        if cached.is_file():
-            try:
-                vec = np.load(cached, allow_pickle=False)
-                if vec.shape[0] != len(doc_units):
-                    vec = None
-            except (OSError, ValueError):
-                vec = None
-        doc_vectors.append(vec)
-        if vec is None:
+        del text
+        doc_vectors.append(_cached_vectors(cache / f"{sha}.npy", len(doc_units), expected_dim))
+        if doc_vectors[-1] is None:
             pending.append(doc_id)
+    warnings = warnings + file_warnings
     if not docs:
         raise QAError(f"Nothing in {corpus} could be indexed.", hint="\n".join(warnings) or None)
     report = BuildReport("built" if not old else "updated", reason, len(docs), len(units), warnings=warnings)
     report.removed_documents = sorted(set(old) - {d.path for d in docs})
     starts = np.cumsum([0] + [d.units for d in docs])
-    if pending:
-        total = sum(docs[i].units for i in pending)
-        progress(f"Embedding {total} units from {len(pending)} document(s) with {settings.model}…")
+
+    def embed(todo: list[int]) -> None:
+        total = sum(docs[i].units for i in todo)
+        progress(f"Embedding {total} units from {len(todo)} document(s) with {settings.model}…")
         show_bar = total > 256
         group: list[int] = []
         size = 0
-        for n, doc_id in enumerate(pending):
+        for n, doc_id in enumerate(todo):
             group.append(doc_id)
             size += docs[doc_id].units
-            if size >= EMBED_CHUNK_UNITS or n == len(pending) - 1:
+            if size >= EMBED_CHUNK_UNITS or n == len(todo) - 1:
                 texts = [embedding_text(u) for i in group for u in units[starts[i] : starts[i + 1]]]
                 vecs = embedder.encode(texts, progress=show_bar)
                 off = 0
@@ -492,19 +722,42 @@ def _build(
                     v = vecs[off : off + docs[i].units]
                     off += docs[i].units
                     doc_vectors[i] = v
-                    buf = _npy_bytes(v)
-                    _fsync_write(cache / f"{docs[i].sha256}.npy", buf)
+                    # Each document's vectors are cached as soon as they exist, so
+                    # a build killed later re-embeds none of them. No fsync: a
+                    # torn cache file (power loss) fails to load and is redone.
+                    _fsync_write(cache / f"{docs[i].sha256}.npy", _npy_bytes(v), sync=False)
                     report.embedded_documents.append(docs[i].path)
                 report.embedded_units += len(texts)
                 group, size = [], 0
-    vectors = np.concatenate([v for v in doc_vectors if v is not None]) if units else np.zeros((0, 1), np.float32)
-    _write_generation(folder, settings, docs, units, vectors, abbreviations, progress)
+
+    if pending:
+        embed(pending)
+    dims = {v.shape[1] for v in doc_vectors if v is not None}
+    if len(dims) > 1:  # cached vectors of a model with another dimension
+        true_dim = int(embedder.dimension)
+        embed([i for i, v in enumerate(doc_vectors) if v is None or v.shape[1] != true_dim])
+    vectors = np.concatenate([v for v in doc_vectors if v is not None])
+    del doc_vectors
+    _write_generation(folder, settings, docs, units, vectors, abbreviations, progress, skipped, file_warnings)
     # Only now that the new generation is in force may stale cache entries go.
     keep = {f"{d.sha256}.npy" for d in docs}
     for p in cache.glob("*.npy"):
         if p.name not in keep:
             p.unlink(missing_ok=True)
     return report
+
+
+def _cached_vectors(path: Path, n_units: int, dim: int | None) -> np.ndarray | None:
+    """A document's cached vectors, None when absent or not what is expected."""
+    try:
+        vec = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if vec.ndim != 2 or vec.dtype != np.float32 or vec.shape[0] != n_units or (dim is not None and vec.shape[1] != dim):
+        return None
+    if not np.isfinite(vec).all():
+        return None
+    return vec
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
@@ -523,7 +776,12 @@ def _write_generation(
     vectors: np.ndarray,
     abbreviations: dict[str, str],
     progress: Progress,
+    skipped: list[dict[str, Any]] | None = None,
+    warnings: list[str] | None = None,
 ) -> None:
+    """Write a new generation beside the current one, then put it in force by
+    replacing manifest.json (one atomic rename): readers see the old index or
+    the new one, never a mixture, whenever the process is killed."""
     import faiss
 
     gen_name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -531,11 +789,11 @@ def _write_generation(
     tmp.mkdir(parents=True)
     try:
         section_ids: dict[tuple[str, ...], int] = {}
-        lines = []
-        for u in units:
-            sid = section_ids.setdefault(u.section, len(section_ids))
-            lines.append(json.dumps([u.doc, u.start, u.end, u.kind, u.block, sid, u.text], ensure_ascii=False))
-        (tmp / "units.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+        with open(tmp / "units.jsonl", "w", encoding="utf-8") as f:
+            for u in units:
+                sid = section_ids.setdefault(u.section, len(section_ids))
+                f.write(json.dumps([u.doc, u.start, u.end, u.kind, u.block, sid, u.text], ensure_ascii=False))
+                f.write("\n")
         (tmp / "sections.json").write_text(json.dumps([list(s) for s in section_ids], ensure_ascii=False), "utf-8")
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
         LexicalIndex.build(index_terms(u, abbreviations) for u in units).save(tmp)
@@ -564,9 +822,13 @@ def _write_generation(
         "generation": gen_name,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "documents": [_doc_dict(d) for d in docs],
+        "skipped": skipped or [],
+        "warnings": warnings or [],
         "files": files,
     }
-    _fsync_write(folder / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
+    # json_text escapes lone surrogates (file names that are not UTF-8), which
+    # cannot be encoded raw; JSON readers restore them.
+    _fsync_write(folder / "manifest.json", json_text(json.dumps(manifest, indent=1, ensure_ascii=False)).encode("utf-8"))
     _fsync_dir(folder)
     for old in folder.glob("gen-*"):
         if old.name != gen_name:
