@@ -3,13 +3,19 @@ the commands that need them, so `qa --help` starts instantly.
 
 stdout carries answers (human text, or JSON with --json); stderr carries
 progress and diagnostics. A QAError is printed once, here, as `qa: message`,
-with exit status 1; usage errors exit 2; Ctrl-C exits 130.
+with exit status 1; usage errors exit 2; Ctrl-C exits 130; an unexpected
+error is reported in one line with exit status 70 (QA_DEBUG=1 shows the
+traceback). Text from documents, questions and file names is printed with
+plain print(), never as markup, and with control characters neutralised
+(qa.safe), so it shows exactly as written and cannot drive the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,8 +30,40 @@ if TYPE_CHECKING:
     from qa.models import Answer
 
 
+MAX_WARNINGS_SHOWN = 20
+
+
 def _err(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    from qa.safe import printable
+
+    print(printable(msg), file=sys.stderr, flush=True)
+
+
+def _warn_all(warnings: list[str]) -> None:
+    """Warnings on stderr, the first MAX_WARNINGS_SHOWN of them and a count of the rest."""
+    for w in warnings[:MAX_WARNINGS_SHOWN]:
+        _err(f"warning: {w}")
+    if len(warnings) > MAX_WARNINGS_SHOWN:
+        _err(f"warning: … and {len(warnings) - MAX_WARNINGS_SHOWN} more (`qa index --json` lists them all)")
+
+
+def _json_out(obj: Any) -> None:
+    """One JSON document on stdout, with terminal controls escaped (losslessly)."""
+    from qa.safe import json_text
+
+    print(json_text(json.dumps(obj, ensure_ascii=False)))
+
+
+def _arg_text(arg: str) -> str:
+    """A command-line argument as text: bytes that are not UTF-8 (which Python
+    keeps as lone surrogates) are decoded like corpus files instead."""
+    try:
+        arg.encode("utf-8")
+        return arg
+    except UnicodeEncodeError:
+        from qa.ingest import decode
+
+        return decode(os.fsencode(arg))[0]
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -41,8 +79,7 @@ def _engine(args: argparse.Namespace, *, corpus: Path | None = None, index: Path
     report = engine.open(progress=_err)
     if report.action != "loaded":
         _err(_describe(report))
-    for w in report.warnings:
-        _err(f"warning: {w}")
+    _warn_all(report.warnings)
     return engine
 
 
@@ -77,7 +114,7 @@ def print_answer(ans: Answer, out: Any = None) -> None:
     print(file=out)
     for n, c in enumerate(ans.citations, 1):
         print(f"[{n}] {printable(c.text)}", file=out)
-        where = f"{c.doc}:{c.start}-{c.end}"
+        where = f"{one_line(c.doc)}:{c.start}-{c.end}"
         if c.section:
             where += f" · {one_line(c.section)}"
         print(f"    {where} · score {c.score:.2f}", file=out)
@@ -90,12 +127,12 @@ def print_answer(ans: Answer, out: Any = None) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from qa.engine import clean_question
 
-    question = " ".join(args.question)
+    question = " ".join(_arg_text(a) for a in args.question)
     clean_question(question)  # fail fast, before loading anything
     engine = _engine(args)
     ans = engine.ask(question, k=args.k)
     if args.json:
-        print(json.dumps(ans.to_json(), ensure_ascii=False, indent=None))
+        _json_out(ans.to_json())
     else:
         print_answer(ans)
     return 0
@@ -106,13 +143,23 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     engine = Engine(args.corpus, args.index, _settings(args))
     report = engine.open(rebuild=args.rebuild, progress=_err)
-    for w in report.warnings:
-        _err(f"warning: {w}")
     if args.json:
-        print(json.dumps({k: getattr(report, k) for k in report.__slots__}, ensure_ascii=False))
+        for w in report.warnings:
+            _err(f"warning: {w}")
+        _json_out({k: getattr(report, k) for k in report.__slots__})
     else:
-        print(_describe(report))
+        from qa.safe import printable
+
+        _warn_all(report.warnings)
+        print(printable(_describe(report)))
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -124,7 +171,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
         fmt = "md"
     if fmt not in FORMATS:
         raise QAError(f"Unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}.")
-    rows = read_questions(args.file)
+    if args.resume and not args.output:
+        raise QAError("--resume needs --output: it continues the file a previous run wrote.")
+    if args.output and _same_file(args.file, args.output):
+        raise QAError(f"{args.output} is the question file itself; write the answers somewhere else.")
+    notes: list[str] = []
+    rows = read_questions(args.file, notes)
+    for n in notes:
+        _err(f"warning: {n}")
     bad = 0
     good = []
     for r in rows:
@@ -137,9 +191,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
             bad += 1
             _err(f"{args.file}:{r.line}: {r.error}; skipped")
         else:
+            if r.note:
+                _err(f"{args.file}:{r.line}: {r.note}")
             good.append(r)
-    if args.resume and not args.output:
-        raise QAError("--resume needs --output: it continues the file a previous run wrote.")
+    if not rows:
+        _err(f"{args.file} holds no questions.")
     done: set[str] = set()
     if args.output and args.resume:
         done = completed_ids(args.output, fmt)
@@ -154,19 +210,51 @@ def cmd_batch(args: argparse.Namespace) -> int:
     else:
         fresh = True
         stream = sys.stdout
+    terminal = stream is sys.stdout and _isatty(sys.stdout)
     try:
-        writer = Writer(stream, fmt, header=fresh, fsync=args.output is not None)
+        writer = Writer(stream, fmt, header=fresh, fsync=args.output is not None, terminal=terminal)
         step = max(1, args.chunk)
         for i in range(0, len(todo), step):
             chunk = todo[i : i + step]
             assert engine is not None
-            for ans in engine.ask_many([r.question or "" for r in chunk], k=args.k, ids=[r.id for r in chunk]):
+            try:
+                answers = engine.ask_many([r.question or "" for r in chunk], k=args.k, ids=[r.id for r in chunk])
+            except Exception:  # one question failing must not sink the others: ask one by one
+                answers = None
+            if answers is not None:
+                for ans in answers:
+                    writer.write(ans)
+                continue
+            for r in chunk:
+                try:
+                    ans = engine.ask(r.question or "", k=args.k, id=r.id)
+                except QAError as exc:
+                    bad += 1
+                    _err(f"{args.file}:{r.line}: {exc.message.rstrip('.')}; skipped")
+                    continue
+                except Exception as exc:
+                    bad += 1
+                    _err(f"{args.file}:{r.line}: could not be answered (internal error: {exc.__class__.__name__}: {exc}); skipped")
+                    continue
                 writer.write(ans)
     finally:
         if stream is not sys.stdout:
             stream.close()
-    _err(f"Answered {len(todo)} question(s)" + (f"; {bad} line(s) skipped" if bad else "") + (f"; wrote {args.output}" if args.output else "") + ".")
+    _err(
+        f"Answered {writer.written} question(s)"
+        + (f" ({len(good) - len(todo)} already done)" if len(good) != len(todo) else "")
+        + (f"; {bad} line(s) skipped" if bad else "")
+        + (f"; wrote {args.output}" if args.output else "")
+        + "."
+    )
     return 1 if bad else 0
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -280,9 +368,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _robust_streams() -> None:
+    """Never fail on printing: characters the terminal's encoding lacks are escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream.errors == "strict":
+                stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, io.UnsupportedOperation):
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _robust_streams()
     try:
         return int(args.func(args) or 0)
     except QAError as exc:
@@ -294,7 +393,26 @@ def main(argv: list[str] | None = None) -> int:
         _err("qa: interrupted")
         return 130
     except BrokenPipeError:
+        # The reader went away (qa ... | head): stop quietly, and keep Python
+        # from complaining when it flushes stdout at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
         return 0
+    except OSError as exc:
+        if os.environ.get("QA_DEBUG"):
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        _err(f"qa: {exc.strerror or exc}{where}")
+        return 1
+    except Exception as exc:  # a bug: say so in one line, not a traceback
+        if os.environ.get("QA_DEBUG"):
+            raise
+        _err(f"qa: internal error: {exc.__class__.__name__}: {exc}")
+        _err("    This is a bug in qa. Run again with QA_DEBUG=1 to see where it happened.")
+        return 70
 
 
 if __name__ == "__main__":
