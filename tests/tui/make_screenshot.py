@@ -32,7 +32,7 @@ async def main() -> None:
             await ask(pilot, "What was the median duration of response?")
             await ask(pilot, "and the overall survival?")
             await pilot.press("tab", "enter")
-            await wait_for(pilot, lambda: app.passage.line_of_span() is not None, "the passage")  # type: ignore[attr-defined]
+            await wait_for(pilot, lambda: app.passage.settled, "the passage")  # type: ignore[attr-defined]
             app.save_screenshot("chat.svg", path=str(REPO / "docs"))
     print(REPO / "docs" / "chat.svg")
 

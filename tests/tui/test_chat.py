@@ -87,21 +87,32 @@ def test_opening_a_citation_shows_it_in_its_document(make_chat) -> None:
         transcript = app.query_one(Transcript)
         assert transcript.has_focus and transcript.cursor is turn.citations[0]
         await pilot.press("enter")
-        await wait_for(pilot, lambda: pane.line_of_span() is not None, "the passage")
+        await wait_for(pilot, lambda: pane.settled, "the passage")
         c = turn.citations[0].citation
         assert pane.citation == c and pane.number == 1
         assert pane.document[c.start : c.end] == DOR
         assert pane.document == app.engine.document_text(c.doc)
-        body = app.query_one("#passage-body")
-        text = screen_text(body)
-        # The whole document is there, the span and the answer highlighted in it.
-        assert text.startswith("Relapsed/refractory patients")
-        assert "Chari and colleagues concluded" in text
-        assert "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)" in highlighted_text(body)
-        # ... and scrolled into view, with the lines around it.
+        # The whole document is there, to scroll through...
+        whole = " ".join(" ".join(line.plain for line in pane.view.lines).split())
+        assert whole.startswith("Relapsed/refractory patients")
+        assert "Chari and colleagues concluded" in whole
+        # ... scrolled so the span is in view with the lines around it...
         line = pane.line_of_span()
         visible = pane.visible_lines()
         assert line in visible and line - 3 in visible and line + 3 in visible
+        body = app.query_one("#passage-body")
+        shown = screen_text(body)
+        assert "• Efficacy" in shown and "Patients who had a response" in shown
+        # ... with the span, and the answer value in it, highlighted on screen.
+        assert "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)" in highlighted_text(body)
+        # Clicked (focused), the document scrolls with the keys.
+        top = pane.view.scroll_y
+        assert await pilot.click(pane.view)
+        assert pane.view.has_focus
+        await pilot.press("pagedown")
+        assert pane.view.scroll_y > top
+        await pilot.press("escape")
+        await pilot.press("tab")
         assert "[1] Relapsed/refractory patients" in screen_text(pane.query_one(".passage--title"))
         assert "Efficacy, characters 1818–1897" in screen_text(pane.query_one(".passage--where"))
         assert "-open" in turn.citations[0].classes
@@ -237,10 +248,10 @@ def test_markup_in_a_document_is_shown_literally(markup_dirs: tuple[Path, Path])
         assert "[link=http://example.com]arm A[/link]" in shown
         assert "\u241b[31mred\u241b[0m" in shown
         app.open_citation(view)
-        await wait_for(pilot, lambda: app.query_one(PassagePane).line_of_span() is not None, "the passage")
-        body = screen_text(app.query_one("#passage-body"))
+        await wait_for(pilot, lambda: app.query_one(PassagePane).settled, "the passage")
+        body = screen_text(app.query_one("#passage-body"))  # the whole (short) document is in view
         assert "[bold red]40 mg[/bold red] once daily in [link=http://example.com]arm A[/link]" in body
-        assert "\x1b" not in body
+        assert "\x1b" not in body and "\u241b[31mred\u241b[0m" in body
         assert "The median survival was 11 months [1]." in body
 
     run(app, scenario)

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from qa.models import Answer, Citation
 from qa.tui.export import conversation_markdown
-from qa.tui.passage_pane import wrap_document
+from qa.tui.document_view import wrap_document
 from qa.tui.safe_text import clean, find_value, highlighted, literal
 
 CONSOLE = Console(width=200)
@@ -43,8 +43,8 @@ def test_highlight_the_value_inside_the_quote() -> None:
 @given(st.lists(st.sampled_from(["ab", "cdefghijklmnop", " ", "\n", "•", "-", "  ", "1.", "é"]), max_size=120).map("".join),
        st.integers(8, 60))
 def test_each_wrapped_line_shows_the_document_slice_the_map_gives(doc: str, width: int) -> None:
-    wrapped, starts = wrap_document(Text(doc), width, CONSOLE)
-    lines = wrapped.plain.split("\n")
+    wrapped, starts = wrap_document(doc, width, CONSOLE)
+    lines = [line.plain for line in wrapped]
     assert len(lines) == len(starts)
     assert starts == sorted(starts) and starts[0] == 0
     ends = starts[1:] + [len(doc)]
@@ -53,10 +53,20 @@ def test_each_wrapped_line_shows_the_document_slice_the_map_gives(doc: str, widt
         assert CONSOLE.measure(Text(line)).maximum <= width
 
 
+@given(st.lists(st.sampled_from(["ab", "cdefghijklmnop", " ", "\n", "  • ", "x"]), max_size=80).map("".join),
+       st.integers(8, 40), st.data())
+def test_highlights_cover_the_same_characters_after_wrapping(doc: str, width: int, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(doc)))
+    end = data.draw(st.integers(start, len(doc)))
+    wrapped, _ = wrap_document(doc, width, CONSOLE, [(start, end, "bold")])
+    marked = "".join(line.plain[s.start : s.end] for line in wrapped for s in line.spans)
+    assert "".join(marked.split()) == "".join(doc[start:end].split())
+
+
 def test_wrapping_keeps_hanging_indents_under_bullets() -> None:
     doc = "  • Patients who had a response (minimal/partial/complete) had median overall survival of 15.6 months\nNext"
-    wrapped, starts = wrap_document(Text(doc), 30, CONSOLE)
-    lines = wrapped.plain.split("\n")
+    wrapped, starts = wrap_document(doc, 30, CONSOLE)
+    lines = [line.plain for line in wrapped]
     assert lines[0].startswith("  • Patients")
     assert all(line.startswith("    ") for line in lines[1:-1])
     assert lines[-1] == "Next" and starts[-1] == doc.index("Next")

@@ -36,7 +36,7 @@ def test_citation_open(snap_compare, make_chat) -> None:
         await ask(pilot, "What was the median duration of response?")
         await pilot.press("tab", "enter")
         pane = pilot.app.passage  # type: ignore[attr-defined]
-        await wait_for(pilot, lambda: pane.line_of_span() is not None, "the passage")
+        await wait_for(pilot, lambda: pane.settled, "the passage")
 
     assert snap_compare(make_chat(), terminal_size=SIZE, run_before=run_before)
 
