@@ -24,20 +24,22 @@ class Weights:
     """The unit holds the kind of value asked for (a duration, a percentage...)."""
     neighbour: float = -0.15
     """Best dense similarity of the units next to it (context)."""
-    document: float = 0.05
+    document: float = 0.15
     """How well the unit's document as a whole matches (its best units)."""
     short: float = -0.05
     """Penalty for fragments of fewer than five words."""
-    novelty: float = 0.55
+    novelty: float = 0.45
     """Share of the unit's terms not in the question (an answer adds something)."""
-    length: float = 0.1
+    length: float = 0.15
     """Content terms in the unit, saturating at 25 (fuller sentences hold answers)."""
     doc_coverage: float = 0.5
     """IDF share of the question's terms found anywhere in the unit's document."""
-    title: float = 0.0
+    title: float = 0.05
     """IDF share of the question's terms found in the document's title."""
-    proximity: float = 0.55
+    proximity: float = 0.35
     """A value of the asked-for kind stands close to a word of the question."""
+    label: float = 0.25
+    """For a "Label: value" item, the share of the label that the question asks about."""
     defines: float = 0.1
     """The unit defines an abbreviation the question uses ("Exportin 1 (XPO1)")."""
 
@@ -57,8 +59,9 @@ class Settings:
     """Citations returned per question."""
     candidates: int = 100
     """Units taken from each of dense and lexical search before reranking."""
-    abstain_below: float = 0.62
-    """Confidence under which qa says the corpus does not answer."""
+    abstain_below: float = -0.69
+    """Answerability (top score + coverage − 3 × unknown-term share) under which qa
+    says the corpus does not answer; fitted on the STORM gold set (bench/calibrate.py)."""
     merge_margin: float = 0.04
     """An adjacent sentence scoring within this of the best joins its citation."""
     merge_max_chars: int = 400

@@ -16,13 +16,13 @@ from qa.extract import short_answer
 from qa.followup import is_follow_up, rewrite
 from qa.models import Answer, Citation
 from qa.query import EXPANSION_WEIGHT, Query, analyse
-from qa.retrieve import Scored, rank
+from qa.retrieve import Scored, answerability, rank
 from qa.store import BuildReport, CorpusIndex, open_index, section_label
 from qa.text import terms
 
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut: no real question is longer, and encoding is capped anyway."""
-CONFIDENCE_SCALE = 0.08
+CONFIDENCE_SCALE = 0.25
 
 
 def clean_question(question: str) -> str:
@@ -122,7 +122,7 @@ class Engine:
         ranked = rank(idx, query, qvec, self.settings)
         citations = self._citations(ranked, k)
         top = ranked[0] if ranked else None
-        confidence = self.confidence(top)
+        confidence = self.confidence(answerability(idx, query, top) if top else None)
         abstained = top is None or confidence < 0.5
         answer = None
         if not abstained and citations:
@@ -140,11 +140,11 @@ class Engine:
             id=id,
         )
 
-    def confidence(self, top: Scored | None) -> float:
-        """Logistic in the top score, 0.5 at the abstention threshold."""
-        if top is None:
+    def confidence(self, answerable: float | None) -> float:
+        """Logistic in the answerability, 0.5 at the abstention threshold."""
+        if answerable is None:
             return 0.0
-        z = (top.score - self.settings.abstain_below) / CONFIDENCE_SCALE
+        z = (answerable - self.settings.abstain_below) / CONFIDENCE_SCALE
         return 1.0 / (1.0 + math.exp(-max(min(z, 50), -50)))
 
     def _citations(self, ranked: list[Scored], k: int) -> list[Citation]:

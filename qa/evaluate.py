@@ -163,11 +163,29 @@ def citation_hit(item: GoldItem, c: Citation, squad: bool) -> bool:
     return overlap >= 0.5 * len(gold)
 
 
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+
+
 def short_answer_right(got: str | None, want: str) -> bool:
+    """Equal once normalised, allowing a qualifying parenthetical on either side
+    ("4.4 months (95% CI, 3.7–10.8)" answers "4.4 months")."""
     if not got:
         return False
     g, w = _norm(got), _norm(want)
-    return g == w or (w in g and len(g) <= 2 * len(w) + 8) or (g in w and len(g) >= 0.6 * len(w))
+    if g == w:
+        return True
+    g, w = _norm(_PARENTHETICAL.sub("", got)), _norm(_PARENTHETICAL.sub("", want))
+    if not w:
+        return False
+    if g == w:
+        return True
+    # A counted noun or a label around the value is fine ("24 partial responses" for "24").
+    gt, wt = g.split(), w.split()
+    for i in range(len(gt) - len(wt) + 1):
+        if gt[i : i + len(wt)] == wt:
+            extra = gt[:i] + gt[i + len(wt) :]
+            return len(extra) <= 3 and not any(any(c.isdigit() for c in t) for t in extra)
+    return False
 
 
 def score(

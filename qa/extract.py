@@ -14,7 +14,7 @@ from qa.text import STOPWORDS, fold, stem
 
 _NUM = r"(?:\d[\d,]*(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)"
 _PAREN = r"(?:\s*\((?:95%\s*CI|CI|range|IQR|interquartile range|SD|±)[^()]{0,40}\))?"
-_PCT_PAREN = r"(?:\s*\((?:95%\s*CI|CI|range)[^()]{0,40}\)|\s+of (?:patients|participants|cases|subjects))?"
+_PCT_PAREN = r"(?:\s*\((?:95%\s*CI|CI|range)[^()]{0,40}\))?"
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
@@ -35,7 +35,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:[A-Z][a-z]+ ){0,3}(?:Hospital|University|Institute|Center|Centre|Clinic|College)(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?){0,3}|(?<=\bin )[A-Z][a-z]+(?: [A-Z][a-z]+)*(?:, [A-Z][a-z]+)*"
     ),
     "reference": re.compile(r"\b(?:[A-Z][a-z]*\.? ){1,4}(?:J|Med|Journal|Lancet|Nature|Science|Proc|Rev|Lett)\b(?: [A-Z][a-z]+)*"),
-    "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b(?: [a-z]+)?", re.I),
+    "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b", re.I),
 }
 
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\]\)]+[^\s\]\).,;]")
@@ -45,27 +45,53 @@ _COPULA_VALUE = re.compile(
 )
 
 
-def _term_positions(q: Query, text: str) -> list[int]:
-    wanted = set(q.core)
-    for alts in q.alternatives.values():
-        wanted |= alts
-    pos = []
+_INTERVAL = {
+    "range": re.compile(r"\brange\s*:?\s*\d[^()]{0,30}?\d(?=\))|\brange\s+(?:of\s+)?\d+(?:\.\d+)?\s*(?:[–-]|to)\s*\d+(?:\.\d+)?", re.I),
+    "ci": re.compile(r"\b95%\s*CI,?\s*\d[^()]{0,30}?\d(?=\))|\b95%\s*(?:CI|confidence interval),?\s*\d+(?:\.\d+)?\s*(?:[–-]|to)\s*\d+(?:\.\d+)?", re.I),
+}
+_ASKS_RANGE = re.compile(r"\brange\b", re.I)
+_ASKS_CI = re.compile(r"\bconfidence interval\b|\b95% ?CI\b|\bCI\b")
+# Counts and doses come before what they count ("24 partial responses", "80 mg
+# selinexor"); durations and rates come after what they measure ("duration of
+# response ... 4.4 months").
+_VALUE_FIRST = {"count", "dose"}
+
+
+def _term_positions(q: Query, text: str) -> list[tuple[int, int]]:
+    """(start, end) of the question's words in text: its own words if any occur, else their stand-ins."""
+    core = set(q.core)
+    alts: set[str] = set()
+    for a in q.alternatives.values():
+        alts |= a
+    own: list[tuple[int, int]] = []
+    other: list[tuple[int, int]] = []
     for m in re.finditer(r"[^\W_]+", fold(text)):
         w = m.group()
-        if w not in STOPWORDS and stem(w) in wanted:
-            pos.append(m.end())
-    return pos
+        if w in STOPWORDS:
+            continue
+        st = stem(w)
+        if st in core:
+            own.append(m.span())
+        elif st in alts:
+            other.append(m.span())
+    return own or other
 
 
-def _closest(matches: list[re.Match[str]], positions: list[int]) -> re.Match[str]:
+def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], value_first: bool) -> re.Match[str]:
     if not positions or len(matches) == 1:
         return matches[0]
 
     def cost(m: re.Match[str]) -> float:
         best = float("inf")
-        for p in positions:
-            d = m.start() - p
-            best = min(best, d if d >= 0 else 2.5 * -d + 5)
+        first = value_first and not m.group().lower().startswith("n")  # "(n=12)" follows its label
+        for ps, pe in positions:
+            if first:
+                d = ps - m.end()  # the term should follow the value
+            else:
+                d = m.start() - pe  # the value should follow the term
+            if ps < m.end() and pe > m.start():
+                d = 0  # the value contains the term ("n=32")
+            best = min(best, d if d >= 0 else 3 * -d + 20)
         return best
 
     return min(matches, key=cost)
@@ -77,6 +103,12 @@ def short_answer(q: Query, text: str) -> tuple[int, int] | None:
     kind = q.answer_type
     if kind == "reason":
         return None  # the whole cited sentence is the answer
+    for name, asks in (("ci", _ASKS_CI), ("range", _ASKS_RANGE)):
+        if asks.search(q.question):
+            found = list(_INTERVAL[name].finditer(text))
+            if found:
+                m = _closest(found, positions, False)
+                return m.start(), m.end()
     if kind == "reference":
         doi = _DOI.search(text)
         if re.search(r"\bdoi\b", q.question, re.I):
@@ -86,21 +118,25 @@ def short_answer(q: Query, text: str) -> tuple[int, int] | None:
     if kind:
         found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip()]
         if kind == "count":
-            # A count is not a percentage, a year or a duration.
-            found = [m for m in found if not re.match(r"\s*%", text[m.end() : m.end() + 2]) and not re.fullmatch(r"(19|20)\d\d", m.group())]
-        if kind == "dose" and len(found) > 1 and found[-1].end() - found[0].start() <= 80:
-            return found[0].start(), found[-1].end()
+            # A count is not a percentage, a year, a decimal measure or a duration.
+            found = [
+                m for m in found
+                if not re.match(r"\s*(?:%|\.\d|[-\s]*(?:days?|weeks?|months?|years?|mg)\b)", text[m.end() : m.end() + 8])
+                and not re.fullmatch(r"(19|20)\d\d", m.group())
+                and not re.search(r"\b(?:grade|phase|stage|type|day|days|cycle|figure|fig|table|part|version)\s*$", text[max(0, m.start() - 12) : m.start()], re.I)
+            ]
         if found:
-            m = _closest(found, positions)
+            m = _closest(found, positions, kind in _VALUE_FIRST)
             return m.start(), m.end()
     cm = _COLON_VALUE.match(text)
     if cm:
         label_terms = {stem(w) for w in re.findall(r"[^\W_]+", fold(cm.group("label")))}
-        if label_terms & (set(q.core) | set().union(*q.alternatives.values()) if q.alternatives else set(q.core)):
+        wanted = set(q.core).union(*q.alternatives.values()) if q.alternatives else set(q.core)
+        if label_terms & wanted:
             return cm.start("value"), cm.end("value")
     if kind is None:
         found = list(_COPULA_VALUE.finditer(text))
         if found:
-            m = _closest(found, positions)
+            m = _closest(found, positions, False)
             return m.start("value"), m.end("value")
     return None

@@ -61,14 +61,25 @@ class LexicalIndex:
             return math.log(1.0 + (self.size + 0.5) / 0.5)
         return float(self.idf[j])
 
-    def scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
-        """BM25 score of every unit for query terms with per-term weights."""
-        cols = [(self.vocab[t], w) for t, w in weighted_terms.items() if t in self.vocab]
-        if not cols:
-            return np.zeros(self.size, np.float32)
-        idx = [c for c, _ in cols]
-        qw = np.array([w for _, w in cols], np.float32)
-        return np.asarray(self.weights[:, idx] @ qw).ravel()
+    def scores(self, weighted_terms: dict[str, float], groups: Sequence[Sequence[str]] = ()) -> np.ndarray:
+        """BM25 score of every unit for weighted query terms.
+
+        Terms in a group (alternatives for one phrase) contribute only their
+        best-scoring member per unit, so synonyms do not add up.
+        """
+        grouped = {t for g in groups for t in g}
+        cols = [(self.vocab[t], w) for t, w in weighted_terms.items() if t in self.vocab and t not in grouped]
+        out = np.zeros(self.size, np.float32)
+        if cols:
+            idx = [c for c, _ in cols]
+            qw = np.array([w for _, w in cols], np.float32)
+            out += np.asarray(self.weights[:, idx] @ qw).ravel()
+        for g in groups:
+            gcols = [self.vocab[t] for t in g if t in self.vocab]
+            if gcols:
+                w = weighted_terms.get(g[0], 0.5)
+                out += w * np.asarray(self.weights[:, gcols].max(axis=1).todense()).ravel()
+        return out
 
     def save(self, folder: Path) -> list[str]:
         np.savez(

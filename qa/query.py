@@ -48,7 +48,7 @@ UNIT_TYPES: dict[str, re.Pattern[str]] = {
     "count": re.compile(r"\b\d[\d,]*\b|\bn\s*=\s*\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?)\b", re.I),
     "person": re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b(?= (?:from|and colleagues|et al|of the|at)\b)|\bet al\b|\b[A-Z][a-z]+,? [A-Z]\.(?: |,|$)|\bDr\.? [A-Z]"),
     "date": re.compile(r"\b(?:19|20)\d{2}\b|\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"),
-    "place": re.compile(r"\b(?:Hospital|University|Institute|Center|Centre|Clinic|College|School)\b|\b(?:in|from|at) [A-Z][a-z]+(?:,? [A-Z][a-z]+)*"),
+    "place": re.compile(r"\b(?:Hospital|University|Institute|Center|Centre|Clinic|College|School)\b|\b(?:in|from|at) (?:the )?[A-Z][A-Za-z]+(?:,? [A-Z][A-Za-z]+)*"),
     "reference": re.compile(r"\b(?:J|Journal|Med|Lancet|Nature|Science|Proc|Ann|Clin|Rev|Lett)\.? (?:19|20)\d\d\b|\bdoi\b|\bet al\b", re.I),
     "reason": re.compile(r"\bdue to\b|\bbecause\b|\bcaused by\b|\bas a result\b|\bowing to\b|\bleads? to\b|\bresults? in\b|\bsince\b|\btherefore\b|\binhibit", re.I),
     "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b", re.I),
@@ -71,12 +71,15 @@ class Query:
     """The question's own content terms, in order (for coverage and phrases)."""
     alternatives: dict[str, set[str]] = field(default_factory=dict)
     """For each core term, the expansion terms that can stand in for it."""
+    groups: list[list[str]] = field(default_factory=list)
+    """Expansion terms by the phrase they stand in for: a unit scores for the
+    best of a group, not their sum ("died" -> mortality, deaths, fatal)."""
     answer_type: str | None = None
 
 
 def answer_type_of(question: str) -> str | None:
     q = fold(question)
-    for name in ("reference", "reason", "duration", "percent", "person", "date", "dose", "place", "count"):
+    for name in ("date", "reference", "reason", "duration", "percent", "person", "dose", "place", "count"):
         if ANSWER_TYPES[name].search(q):
             return name
     return None
@@ -114,13 +117,18 @@ def analyse(question: str, corpus_abbreviations: dict[str, str] | None = None) -
     for t in core:
         weights[t] = weights.get(t, 0.0) + 1.0
     alternatives: dict[str, set[str]] = {}
+    groups: list[list[str]] = []
     for anchor, extra in expansions:
         anchor_terms = terms(anchor)
+        group = []
         for t in terms(extra):
             if t not in weights:
                 weights[t] = EXPANSION_WEIGHT
+                group.append(t)
             for a in anchor_terms:
                 alternatives.setdefault(a, set()).add(t)
+        if group:
+            groups.append(group)
     return Query(
         question=question,
         text=question,
@@ -128,6 +136,7 @@ def analyse(question: str, corpus_abbreviations: dict[str, str] | None = None) -
         weights=weights,
         core=core,
         alternatives=alternatives,
+        groups=groups,
         answer_type=answer_type_of(spelled),
     )
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from qa.config import Settings, Weights
 from qa.query import UNIT_TYPES, Query, unit_types
-from qa.text import fold, stem
+from qa.text import fold, stem, terms
 
 _WORD = re.compile(r"[^\W_]+")
 from qa.store import CorpusIndex
@@ -104,6 +104,42 @@ def _positions(q: Query, text: str) -> list[int]:
     return [m.end() for m in _WORD.finditer(fold(text)) if stem(m.group()) in wanted]
 
 
+def unknown_share(index: CorpusIndex, q: Query) -> float:
+    """IDF share of the question's words that the corpus never uses, even as a
+    stand-in: a question about things the corpus does not mention."""
+    core = list(dict.fromkeys(q.core))
+    if not core:
+        return 0.0
+    vocab = index.lexical.vocab
+    idf = {t: index.lexical.idf_of(t) for t in core}
+    missing = sum(w for t, w in idf.items() if t not in vocab and not any(a in vocab for a in q.alternatives.get(t, ())))
+    return missing / (sum(idf.values()) or 1.0)
+
+
+def answerability(index: CorpusIndex, q: Query, top: Scored) -> float:
+    """How likely the best unit answers at all (compared with Settings.abstain_below)."""
+    return top.score + top.features["coverage"] - 3.0 * unknown_share(index, q)
+
+
+_LABEL = re.compile(r"^([^:]{2,60}):\s+\S")
+
+
+def _label(q: Query, text: str) -> float:
+    """For "Label: value" items, the share of the label's terms the question asks about.
+
+    "Mortality during study: n=28" is all about what "How many died?" asks;
+    "Causes of mortality: …" only half.
+    """
+    m = _LABEL.match(text)
+    if not m:
+        return 0.0
+    label = terms(m.group(1))
+    if not label or len(label) > 8:
+        return 0.0
+    wanted = set(q.core).union(*q.alternatives.values()) if q.alternatives else set(q.core)
+    return sum(t in wanted for t in label) / len(label)
+
+
 def _phrase(q: Query, unit_terms: list[str]) -> float:
     core = q.core
     if len(core) < 2:
@@ -117,7 +153,7 @@ def candidates(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Setting
     """Candidate unit ids, dense similarity of each, and BM25 scores of all units."""
     n = len(index.units)
     k = min(settings.candidates, n)
-    lex = index.lexical.scores(q.weights)
+    lex = index.lexical.scores(q.weights, q.groups)
     if n <= 2 * settings.candidates:
         ids = np.arange(n)
     else:
@@ -170,6 +206,7 @@ def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> 
             "answer_type": 1.0 if q.answer_type and q.answer_type in unit_types(u.text, u.kind) else 0.0,
             "proximity": _proximity(q, u.text, u.kind, pos_cache),
             "defines": _defines(defined, u.text) if defined else 0.0,
+            "label": _label(q, u.text),
             "neighbour": neighbours[i],
             "document": 0.0,
             "doc_coverage": float(doc_cover[u.doc]),
