@@ -20,7 +20,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-Highlight = tuple[int, int, "str | Style"]
+Highlight = tuple[int, int, str | Style]
 """(start, end, style): characters of the document to style."""
 
 _BULLET = re.compile(r"^[ \t]*(?:[•◦▪‣∙·*+-]|\d{1,3}[.)]|[a-z][.)])?[ \t]*")

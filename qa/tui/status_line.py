@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.timer import Timer
@@ -13,7 +15,8 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 class StatusLine(Static):
-    """A message, with a spinner while something runs in the background."""
+    """A message, with a spinner (and the seconds it has taken) while something
+    runs in the background."""
 
     DEFAULT_CSS = """
     StatusLine {
@@ -35,6 +38,7 @@ class StatusLine(Static):
     def __init__(self, message: str = "", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._frame = 0
+        self._since = time.monotonic()
         self._timer: Timer | None = None
         self.set_reactive(StatusLine.message, message)
 
@@ -48,6 +52,7 @@ class StatusLine(Static):
         self.busy = busy
 
     def watch_message(self) -> None:
+        self._since = time.monotonic()
         self._render_line()
 
     def watch_busy(self, busy: bool) -> None:
@@ -65,4 +70,9 @@ class StatusLine(Static):
 
     def _render_line(self) -> None:
         prefix = f"{SPINNER[self._frame]} " if self.busy else ""
-        self.update(Text(prefix + one_line(self.message), no_wrap=True, overflow="ellipsis"))
+        line = Text(prefix + one_line(self.message), no_wrap=True, overflow="ellipsis")
+        elapsed = time.monotonic() - self._since
+        if self.busy and elapsed >= 3:
+            # Long steps (a first index build, loading the model) show they are alive.
+            line.append(f"  {elapsed:.0f} s", style="dim")
+        self.update(line)
