@@ -532,6 +532,7 @@ def open_index(
             progress(f"The index in {folder} cannot be used: {reason}. Rebuilding it.")
         else:
             if isinstance(got, CorpusIndex):
+                _tidy(folder, got.manifest["generation"])
                 return _loaded(got, "up to date", warnings, t0)
             reason = got
     try:
@@ -561,6 +562,25 @@ def open_index(
     except (_Stale, TypeError) as exc:  # pragma: no cover - only if the disk lies
         raise QAError(f"The index just built in {folder} cannot be read back: {exc}.") from exc
     return idx, report
+
+
+def _tidy(folder: Path, current: str) -> None:
+    """Remove what a killed build left, if there is any and no build is running."""
+    junk = [p for p in folder.glob("gen-*") if p.name != current]
+    junk += list(folder.glob(".gen-*.tmp")) + list(folder.glob(".manifest.json.*.tmp"))
+    if not junk:
+        return
+    try:
+        fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError:
+        return  # a read-only index: leave it be
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _remove_leftovers(folder)
+    except OSError:
+        pass  # a build is running; it cleans up itself
+    finally:
+        os.close(fd)
 
 
 def _remove_leftovers(folder: Path) -> None:
