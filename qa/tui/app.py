@@ -24,6 +24,7 @@ from textual.widgets import Footer, Header, Input
 
 from qa.config import Settings
 from qa.errors import QAError
+from qa.followup import is_follow_up, rewrite
 from qa.tui.citation import CitationView, reference
 from qa.tui.commands import QACommands
 from qa.tui.export import conversation_markdown, export_path
@@ -244,13 +245,24 @@ class QAApp(App[None]):
         return turn
 
     def _previous_question(self, turn: TurnView) -> str | None:
-        """What a follow-up builds on: the last answered question before `turn`."""
+        """What a follow-up builds on: the last answered question before `turn`,
+        as it was understood (a follow-up resolved against its own predecessor)."""
         before = self.turns
         before = before[: before.index(turn)] if turn in before else before
         for t in reversed(before):
             if t.answer is not None:
-                return t.answer.searched or t.question
+                return t.understood or t.question
         return None
+
+    @staticmethod
+    def _understood(question: str, previous: str | None) -> str:
+        """The question with the previous turn's context folded in, the way the core
+        does it, but without the abbreviations it spells out for searching (those
+        would leak into the next follow-up's qualifiers)."""
+        q = " ".join(question.split())
+        if previous and is_follow_up(q):
+            return rewrite(q, previous)[0]
+        return q
 
     def _pump(self) -> None:
         """Start the next queued job (a rebuild or a question) if the engine is free."""
@@ -281,7 +293,9 @@ class QAApp(App[None]):
         self._answering = turn
         turn.set_status("Searching…")
         self.status.set("Answering…", busy=True)
-        self.answer_worker(turn.turn_id, turn.question, self._previous_question(turn))
+        previous = self._previous_question(turn)
+        turn.understood = self._understood(turn.question, previous)
+        self.answer_worker(turn.turn_id, turn.question, previous)
 
     @work(thread=True, group="answer", exit_on_error=False)
     def answer_worker(self, turn_id: int, question: str, previous: str | None) -> None:

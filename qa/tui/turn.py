@@ -73,6 +73,8 @@ class TurnView(Vertical):
         self.answer: Answer | None = None
         self.error: str | None = None
         self.status_text = "Waiting for the index and model to load…"
+        self.understood: str | None = None
+        """The question with its follow-up context, what the next follow-up builds on."""
 
     def compose(self) -> ComposeResult:
         q = Text("❯ ")

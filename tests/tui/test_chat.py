@@ -8,7 +8,6 @@ import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import pytest
 from textual.command import CommandList
 from textual.pilot import Pilot
 
@@ -71,6 +70,25 @@ def test_follow_up_is_searched_in_context_and_cites_overall_survival(make_chat) 
         assert "searched: What was the median overall survival?" in shown
         assert shown.index("searched:") < shown.index("[1]")
         assert highlighted_text(turn.citations[0]) == "15.6 months"
+
+    run(app, scenario)
+
+
+def test_follow_ups_chain_on_what_was_understood_not_on_spelled_out_abbreviations(make_chat) -> None:
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        first = await ask(pilot, "What was the ORR?")
+        assert first.answer.answer.startswith("26.0%")
+        # The core searched "ORR (overall response rate)"; the follow-up must not
+        # inherit "overall" from that and land on overall survival.
+        second = await ask(pilot, "and the DOR?")
+        assert second.answer.citations[0].text == DOR
+        assert second.understood == "What was the DOR?"
+        third = await ask(pilot, "and the median time to response?")
+        assert third.answer.citations[0].text.startswith("Median time to PR or better was 4.1 weeks")
+        assert "searched:" in screen_text(third)
 
     run(app, scenario)
 
