@@ -59,7 +59,7 @@ class Settings:
     """Citations returned per question."""
     candidates: int = 100
     """Units taken from each of dense and lexical search before reranking."""
-    abstain_below: float = -0.69
+    abstain_below: float = -0.75
     """Answerability (top score + coverage − 3 × unknown-term share) under which qa
     says the corpus does not answer; fitted on the STORM gold set (bench/calibrate.py)."""
     merge_margin: float = 0.04

@@ -2,7 +2,8 @@
 
 Gold JSONL rows are {"id", "question", "gold": [source substrings], "answer"?};
 an empty gold list marks a question the corpus does not answer. A citation is
-right when it contains one of the gold substrings.
+right when it contains one of the gold substrings and is at most
+max(400, 1.5 × its length) characters long.
 
 SQuAD files (COVID-QA) are scored by the rule in that benchmark's README: each
 article is its own document; a cited passage hits when it is from the
@@ -151,8 +152,9 @@ def citation_hit(item: GoldItem, c: Citation, squad: bool) -> bool:
     if not item.gold:
         return False
     if not squad:
+        # The same length rule as for SQuAD: a citation is a sentence or two.
         text = _norm(c.text)
-        return any(_norm(g) in text for g in item.gold)
+        return any(_norm(g) in text and len(c.text) <= max(400, 1.5 * len(g)) for g in item.gold)
     gold = item.gold[0]
     if c.doc != item.doc or len(c.text) > max(400, 1.5 * len(gold)):
         return False
