@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,13 +299,22 @@ def corpus_files(root: Path) -> tuple[list[Path], list[str]]:
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
 
-    def walk(folder: Path) -> None:
+    def listing(folder: Path) -> list[Path]:
         try:
-            entries = sorted(folder.iterdir(), key=lambda p: p.name)
+            return sorted(folder.iterdir(), key=lambda p: p.name)
         except OSError as exc:
             warnings.append(f"skipped folder {folder}: {exc.strerror or exc}")
-            return
-        for p in entries:
+            return []
+
+    def walk(root: Path) -> None:
+        # Depth first in name order, without recursion (folders may nest deeper
+        # than Python's recursion limit).
+        stack = [iter(listing(root))]
+        while stack:
+            p = next(stack[-1], None)
+            if p is None:
+                stack.pop()
+                continue
             if p.name.startswith("."):
                 continue
             try:
@@ -313,14 +323,17 @@ def corpus_files(root: Path) -> tuple[list[Path], list[str]]:
                 warnings.append(f"skipped {p}: {exc.strerror or exc}")
                 continue
             key = (st.st_dev, st.st_ino)
-            if p.is_dir():
+            if stat.S_ISDIR(st.st_mode):
                 if key in seen:
                     warnings.append(f"skipped {p}: folder already visited (symlink loop)")
                     continue
                 seen.add(key)
-                walk(p)
-            elif p.suffix.lower() in SUFFIXES and p.is_file():
-                found.append(p)
+                stack.append(iter(listing(p)))
+            elif p.suffix.lower() in SUFFIXES:
+                if stat.S_ISREG(st.st_mode):
+                    found.append(p)
+                else:  # a FIFO or device would block or never end
+                    warnings.append(f"skipped {p}: not a regular file")
 
     try:
         root_stat = root.stat()

@@ -482,6 +482,8 @@ def _try_load(folder: Path, settings: Settings, embedder: Any, files: list[Path]
             return mismatch
         if not _stat_matches(manifest, files, corpus):
             return "the corpus changed"
+        if _limit_matters(manifest, _size_limit(settings)):
+            return "the file size limit changed"
         try:
             return load(folder, manifest)
         except _Stale:
@@ -492,6 +494,19 @@ def _try_load(folder: Path, settings: Settings, embedder: Any, files: list[Path]
             if again is None or again["generation"] == manifest["generation"]:
                 raise
     raise _Stale("the index kept changing while it was read")
+
+
+def _size_limit(settings: Settings) -> int:
+    return getattr(settings, "max_file_bytes", None) or max_file_bytes()
+
+
+def _limit_matters(manifest: dict[str, Any], limit: int) -> bool:
+    """Whether a new size limit would let in a skipped file or keep out an indexed one."""
+    if manifest.get("max_file_bytes", limit) == limit:
+        return False
+    return any(d["size"] > limit for d in manifest["documents"]) or any(
+        s["size"] <= limit and "size limit" in str(s.get("reason", "")) for s in manifest.get("skipped", [])
+    )
 
 
 def _loaded(idx: CorpusIndex, reason: str, warnings: list[str], t0: float) -> tuple[CorpusIndex, BuildReport]:
@@ -685,7 +700,7 @@ def _build(
         pass
     cache = folder / "cache" / _cache_key(settings)
     cache.mkdir(parents=True, exist_ok=True)
-    limit = getattr(settings, "max_file_bytes", None) or max_file_bytes()
+    limit = _size_limit(settings)
     expected_dim = model_dimension(settings.model, embedder)
     docs: list[DocInfo] = []
     units: list[Unit] = []
@@ -758,7 +773,7 @@ def _build(
         embed([i for i, v in enumerate(doc_vectors) if v is None or v.shape[1] != true_dim])
     vectors = np.concatenate([v for v in doc_vectors if v is not None])
     del doc_vectors
-    _write_generation(folder, settings, docs, units, vectors, abbreviations, progress, skipped, file_warnings)
+    _write_generation(folder, settings, docs, units, vectors, abbreviations, progress, skipped, file_warnings, limit)
     # Only now that the new generation is in force may stale cache entries go.
     keep = {f"{d.sha256}.npy" for d in docs}
     for p in cache.glob("*.npy"):
@@ -798,6 +813,7 @@ def _write_generation(
     progress: Progress,
     skipped: list[dict[str, Any]] | None = None,
     warnings: list[str] | None = None,
+    limit: int | None = None,
 ) -> None:
     """Write a new generation beside the current one, then put it in force by
     replacing manifest.json (one atomic rename): readers see the old index or
@@ -844,6 +860,7 @@ def _write_generation(
         "documents": [_doc_dict(d) for d in docs],
         "skipped": skipped or [],
         "warnings": warnings or [],
+        "max_file_bytes": limit or max_file_bytes(),
         "files": files,
     }
     # json_text escapes lone surrogates (file names that are not UTF-8), which
