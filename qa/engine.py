@@ -136,7 +136,7 @@ class Engine:
             abstained=abstained,
             citations=citations,
             confidence=confidence,
-            searched=query.dense_text,
+            searched=query.text,
             id=id,
         )
 

@@ -36,7 +36,7 @@ def rewrite(question: str, previous: str) -> tuple[str, str]:
         return f"{focus}?", previous
     frame, prev_focus = m.group("frame"), m.group("focus")
     # Keep statistical qualifiers ("median", "grade 3") that the new focus lacks.
-    qualifiers = [w for w in re.findall(r"\b(?:median|mean|overall|average|grade \d(?:/\d| or \d)?)\b", prev_focus, re.I)
+    qualifiers = [w for w in re.findall(r"\b(?:median|mean|average|grade \d(?:/\d| or \d)?)\b", prev_focus, re.I)
                   if w.lower() not in focus.lower()]
     searched = " ".join([frame, *qualifiers[:1], focus]).strip() + "?"
     return searched[0].upper() + searched[1:], prev_focus

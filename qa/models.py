@@ -56,7 +56,7 @@ class Answer:
     citations: list[Citation]
     confidence: float = 0.0
     searched: str = ""
-    """The query actually searched (after follow-up context and expansion)."""
+    """The question as understood: a follow-up rewritten with the previous turn's context."""
     id: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
