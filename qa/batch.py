@@ -351,16 +351,15 @@ def _md_done(path: Path, text: str) -> tuple[set[str], int]:
     for line in text.splitlines(keepends=True):
         end += len(line)
         s = line.strip()
-        if line.endswith("\n") and s.startswith(marker) and s.endswith("-->"):
+        # A record ends with its id marker and a blank line; without the blank
+        # line it was cut off and is written again.
+        if line.endswith("\n") and s.startswith(marker) and s.endswith("-->") and text[end : end + 1] == "\n":
             try:
                 rid = json.loads(s[len(marker) : -3].strip())
             except ValueError:
                 continue
             done.add(rid if isinstance(rid, str) else json.dumps(rid))
-            keep = end
-    # Keep the blank line that follows a record.
-    if keep and text[keep : keep + 1] == "\n":
-        keep += 1
-    if keep == 0 and not text.startswith("###"):
+            keep = end + 1
+    if keep == 0 and not (text.startswith("###") or "###".startswith(text)):
         raise _refuse(path, "it does not look like Markdown written by qa batch")
     return done, keep
