@@ -302,7 +302,9 @@ def load(folder: Path, manifest: dict[str, Any]) -> CorpusIndex:
                 if not 0 <= doc < n_docs:
                     raise _Stale("index files disagree on the documents")
                 units.append(Unit(doc, start, end, text, sections[sec], kind, block))
-        vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        # Memory-mapped, seen as a plain ndarray: indexing an np.memmap costs a
+        # Python-level __getitem__/__array_finalize__ per row (5-10% of rank()).
+        vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
         lexical = LexicalIndex.load(gen)
         abbreviations = json.loads((gen / "abbreviations.json").read_text("utf-8"))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
