@@ -53,8 +53,27 @@ def percentile(xs: list[float], q: float) -> float:
     return float(s[lo] + (s[hi] - s[lo]) * (pos - lo))
 
 
+def _vm_hwm_mb(pid: int | str = "self") -> float | None:
+    """Peak resident set size of a live process (VmHWM), in MiB; None if unreadable."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
+    """This process's peak resident set size so far, in MiB.
+
+    VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts from its parent's
+    peak (exec folds the forked image's high-water mark into it), so the
+    ru_maxrss of a small program started by a big one reports the big one."""
+    hwm = _vm_hwm_mb()
+    if hwm is not None:
+        return hwm
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -140,8 +159,9 @@ class Child:
 
 
 def run_child(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 900) -> Child:
-    """Run a command to completion; its peak RSS comes from wait4's rusage, so
-    it is this child's own (RUSAGE_CHILDREN would be the maximum over all)."""
+    """Run a command to completion. Its peak RSS is its VmHWM, polled while it
+    runs (wait4's ru_maxrss would include this process's own peak, see
+    peak_rss_mb); a worker's self-reported peak_rss_mb is exact."""
     full_env = dict(os.environ)
     full_env.setdefault("PYTHONUNBUFFERED", "1")
     if env:
@@ -151,10 +171,12 @@ def run_child(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path |
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
         deadline = t0 + timeout
+        hwm = 0.0
         while True:
             pid, status, ru = os.wait4(p.pid, os.WNOHANG)
             if pid:
                 break
+            hwm = max(hwm, _vm_hwm_mb(p.pid) or 0.0)
             if time.perf_counter() > deadline:
                 p.kill()
                 pid, status, ru = os.wait4(p.pid, 0)
@@ -167,7 +189,7 @@ def run_child(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path |
         err.seek(0)
         cpu = ru.ru_utime + ru.ru_stime
         others = max(0.0, busy - cpu) / seconds if seconds > 0 else 0.0
-        return Child(argv, seconds, p.returncode, out.read(), err.read(), ru.ru_maxrss / 1024.0, cpu, others)
+        return Child(argv, seconds, p.returncode, out.read(), err.read(), hwm, cpu, others)
 
 
 # --- the machine -------------------------------------------------------------------------

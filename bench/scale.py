@@ -185,6 +185,10 @@ def worker_faiss(d: Path, index_type: str) -> dict[str, Any]:
         np.save(truth_path, truth)
         lat = _latencies(lambda q: index.search(q, K_CANDIDATES), queries)
         out["query_p50_s"], out["query_p95_s"] = median(lat), percentile(lat, 95)
+        faiss.omp_set_num_threads(1)
+        lat = _latencies(lambda q: index.search(q, K_CANDIDATES), queries)
+        out["query_1thread_p50_s"] = median(lat)
+        faiss.omp_set_num_threads(out["omp_threads"])
         # The same exact search as a NumPy product over the memory-mapped vectors.
         del index
         mm = np.load(d / "vectors.npy", mmap_mode="r")
@@ -213,6 +217,10 @@ def worker_faiss(d: Path, index_type: str) -> dict[str, Any]:
         index.hnsw.efSearch = max(64, faiss.IndexHNSWFlat(DIM, HNSW_M).hnsw.efSearch)
         _, found = index.search(queries, K_CANDIDATES)
         out["qa_efSearch"] = index.hnsw.efSearch
+        faiss.omp_set_num_threads(1)
+        lat = _latencies(lambda q: index.search(q, K_CANDIDATES), queries)
+        out["qa_query_1thread_p50_s"] = median(lat)
+        faiss.omp_set_num_threads(out["omp_threads"])
         out["qa_recall@10"] = _recall(found, truth, 10)
         out["qa_recall@100"] = _recall(found, truth, 100)
     out["peak_rss_mb"] = peak_rss_mb()
@@ -340,7 +348,7 @@ def log(msg: str) -> None:
 def _child(args: list[str]) -> dict[str, Any]:
     c = run_child([PYTHON, str(Path(__file__).resolve()), *args], timeout=3600).check()
     out = c.last_json()
-    out["child_peak_rss_mb"] = c.peak_rss_mb
+    out["child_peak_rss_mb"] = max(c.peak_rss_mb, out.get("peak_rss_mb", 0.0))
     out["child_wall_s"] = c.seconds
     return out
 
@@ -357,6 +365,7 @@ def render(res: dict[str, Any]) -> str:
         rows.append([n, "flat (exact)", fmt_seconds(f["build_s"]), f"{f['index_file_mb']:.0f}",
                      f"{fmt_seconds(f['query_p50_s'])} / {fmt_seconds(f['query_p95_s'])}", "1.000 / 1.000",
                      f"{f['child_peak_rss_mb']:.0f}"])
+        rows.append([n, "flat (exact), 1 OpenMP thread", "", "", fmt_seconds(f["query_1thread_p50_s"]), "", ""])
         rows.append([n, "numpy over mmap vectors.npy", "-", "-",
                      f"{fmt_seconds(f['numpy_mmap_p50_s'])} / {fmt_seconds(f['numpy_mmap_p95_s'])}", "1.000 / 1.000", ""])
         if h:
@@ -366,6 +375,8 @@ def render(res: dict[str, Any]) -> str:
                              f"{fmt_seconds(e['query_p50_s'])} / {fmt_seconds(e['query_p95_s'])}",
                              f"{e['recall@10']:.3f} / {e['recall@100']:.3f}",
                              f"{h['child_peak_rss_mb']:.0f}" if ef == str(EF_SEARCH[0]) else ""])
+            rows.append([n, f"HNSW as qa runs it (efSearch={h['qa_efSearch']}, k={K_CANDIDATES}), 1 thread", "", "",
+                         fmt_seconds(h["qa_query_1thread_p50_s"]), f"{h['qa_recall@10']:.3f} / {h['qa_recall@100']:.3f}", ""])
     out = [head, "", "FAISS (k=100 candidates per query, single-query latency p50 / p95; recall vs exact):",
            table(rows, ["units", "index", "build", "file MiB", "query p50 / p95", "recall@10 / @100", "peak RSS MiB"])]
     srows = []
@@ -403,9 +414,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real", action="store_true", help="also HNSW recall on the real COVID-QA vectors (run perf.py first)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--n", type=int, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.worker:
         kind, _, index_type = a.worker.partition(":")
+        if kind == "gen":
+            ensure_data(a.dir.parent.parent, a.n)
+            print(json.dumps({"n": a.n}))
+            return 0
         fn = {"faiss": worker_faiss, "store": worker_store}.get(kind)
         result = worker_real(a.dir) if kind == "real" else fn(a.dir, index_type)  # type: ignore[misc]
         print(json.dumps(result))
@@ -414,7 +430,10 @@ def main(argv: list[str] | None = None) -> int:
     res: dict[str, Any] = {"machine": machine(), "sizes": []}
     for n in [int(float(x)) for x in a.sizes.split(",") if x.strip()]:
         log(f"n={n:,}: synthetic vectors")
-        d = ensure_data(a.workdir, n)
+        d = size_dir(a.workdir, n)
+        # In a child, so that this process stays small: a child's ru_maxrss and
+        # VmHWM start from nothing only if the parent is small too.
+        run_child([PYTHON, str(Path(__file__).resolve()), "--worker", "gen:", "--dir", str(d), "--n", str(n)], timeout=3600).check()
         s: dict[str, Any] = {"n": n}
         log(f"n={n:,}: flat")
         s["flat"] = _child(["--worker", "faiss:flat", "--dir", str(d)])
