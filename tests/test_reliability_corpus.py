@@ -171,7 +171,7 @@ def test_the_rest_of_the_corpus_is_indexed_verbatim(hostile) -> None:
     assert any(u.text.startswith("Café trial – the dose was 5 µg") for u in idx.units)
 
 
-def test_a_killed_files_absence_and_skipped_files_do_not_make_the_index_stale(hostile) -> None:
+def test_skipped_and_vanished_files_do_not_make_the_index_stale(hostile) -> None:
     corpus, index, idx, _, _ = hostile
     again, report = open_index(corpus, index, Settings(), NoModel())
     assert report.action == "loaded"
