@@ -66,6 +66,8 @@ class Settings:
     """An adjacent sentence scoring within this of the best joins its citation."""
     merge_max_chars: int = 400
     """Longest passage that two merged sentences may make."""
+    max_file_bytes: int | None = None
+    """Corpus files larger than this are skipped with a warning; None: $QA_MAX_FILE_MB, else 10 MB."""
     exact_search_max: int = 200_000
     """Largest corpus (in units) searched exactly; above it an HNSW index is used."""
     weights: Weights = field(default_factory=Weights)

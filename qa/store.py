@@ -499,7 +499,7 @@ def _try_load(folder: Path, settings: Settings, embedder: Any, files: list[Path]
 
 
 def _size_limit(settings: Settings) -> int:
-    return getattr(settings, "max_file_bytes", None) or max_file_bytes()
+    return settings.max_file_bytes or max_file_bytes()
 
 
 def _limit_matters(manifest: dict[str, Any], limit: int) -> bool:
