@@ -18,12 +18,42 @@ if TYPE_CHECKING:
 PACKAGED_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 SMALL_ENCODE = 4
 """Encodes of at most this many texts (a question, as opposed to a batch or a
-build) run on one CPU thread. A query is too little work to gain much from
-more threads, and when the other cores are busy (other programs, a shared
-machine) torch's OpenMP threads wait on each other: on a 2-core machine with
-one core taken, one query took 60-1000 ms with 2 threads and 13-20 ms with one
-(see docs/performance.md). Batches and index builds still use every core."""
+build) use only the CPUs no other program is using at that moment. A query is
+little work, and when another program holds a core torch's OpenMP threads wait
+on each other: on the 2-core machine of docs/performance.md one query took
+10.3 ms with 2 threads and 12.4 ms with one when idle, but 60-1000 ms with 2
+threads and 13-25 ms with one while another program kept a core busy.
+Batches and index builds always use every core."""
 _THREADS = threading.Lock()
+
+
+def _free_cpus() -> int | None:
+    """How many of the CPUs this process may use no other program's runnable
+    thread holds right now (/proc/loadavg); None where that cannot be read."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])  # all runnable threads, the caller's included
+        cpus = len(os.sched_getaffinity(0))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    others = running - 1
+    if others > 0:
+        others -= _own_running_threads() - 1  # torch's own threads may still be spinning from the last batch
+    return cpus - max(others, 0)
+
+
+def _own_running_threads() -> int:
+    n = 0
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                    n += f.read().rsplit(b")", 1)[1].split()[0] == b"R"
+            except (OSError, IndexError):
+                continue
+    except OSError:
+        return 1
+    return max(n, 1)
 
 
 def resolve_model(name: str) -> str:
@@ -98,7 +128,7 @@ class Embedder:
             return np.zeros((0, self.dimension), np.float32)
         model = self.model
         if len(texts) <= SMALL_ENCODE and model.device.type == "cpu":
-            return self._encode_one_thread(texts)
+            return self._encode_small(texts)
         return self._encode(texts, progress)
 
     def _encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
@@ -111,15 +141,17 @@ class Embedder:
         )
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
-    def _encode_one_thread(self, texts: list[str]) -> np.ndarray:
+    def _encode_small(self, texts: list[str]) -> np.ndarray:
         import torch
 
         with _THREADS:  # torch's thread count is process-wide
             n = torch.get_num_threads()
-            if n > 1:
-                torch.set_num_threads(1)
+            free = _free_cpus()
+            want = n if free is None else max(1, min(n, free))
+            if want != n:
+                torch.set_num_threads(want)
             try:
                 return self._encode(texts)
             finally:
-                if n > 1:
+                if want != n:
                     torch.set_num_threads(n)
