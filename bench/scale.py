@@ -115,21 +115,57 @@ def synthetic_texts(n: int, seed: int = SEED) -> list[str]:
     return out
 
 
-def size_dir(workdir: Path, n: int) -> Path:
-    return workdir / "scale" / f"n{n}"
+def size_dir(workdir: Path, n: int, data: str = "clustered") -> Path:
+    return workdir / "scale" / (f"n{n}" if data == "clustered" else f"{data}-n{n}")
 
 
-def ensure_data(workdir: Path, n: int) -> Path:
-    d = size_dir(workdir, n)
+def ensure_data(d: Path, n: int, data: str = "clustered") -> Path:
     d.mkdir(parents=True, exist_ok=True)
     if not (d / "vectors.npy").is_file():
-        v = synthetic_vectors(n)
+        if data == "covidqa":
+            v, q = covidqa_like_vectors(d.parent.parent / "covidqa", n)
+            np.save(d / "queries.npy", q)
+        else:
+            v = synthetic_vectors(n)
+            q, src = synthetic_queries(v, N_QUERIES)
+            np.save(d / "queries.npy", q)
+            np.save(d / "query_src.npy", src)
         np.save(d / ".vectors.tmp.npy", v)
         os.replace(d / ".vectors.tmp.npy", d / "vectors.npy")
-        q, src = synthetic_queries(v, N_QUERIES)
-        np.save(d / "queries.npy", q)
-        np.save(d / "query_src.npy", src)
     return d
+
+
+def covidqa_like_vectors(base: Path, n: int, seed: int = SEED, chunk: int = 50_000) -> tuple[np.ndarray, np.ndarray]:
+    """n vectors shaped like real ones, and the real COVID-QA question vectors.
+
+    Each vector is a real COVID-QA unit vector plus Gaussian noise with the
+    real within-document covariance (a new sentence of a document like that
+    unit's), so the corpus keeps the real embeddings' anisotropy and topic
+    structure at any size. The queries are the 718 real questions, encoded.
+    """
+    from qa.embed import Embedder
+    from qa.store import read_manifest
+
+    index = base / "index"
+    manifest = read_manifest(index)
+    if manifest is None:
+        raise SystemExit(f"--data covidqa needs the COVID-QA index: run bench/perf.py --corpora covidqa first ({index})")
+    real = np.load(index / manifest["generation"] / "vectors.npy").astype(np.float32)
+    bounds = np.cumsum([0] + [doc["units"] for doc in manifest["documents"]])
+    resid = np.concatenate([real[a:b] - real[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:]) if b > a])
+    cov = resid.T @ resid / len(resid)
+    chol = np.linalg.cholesky(cov + 1e-6 * np.eye(DIM, dtype=np.float32)).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, DIM), np.float32)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        src = rng.integers(0, len(real), size=e - s)
+        v = real[src] + rng.standard_normal((e - s, DIM), dtype=np.float32) @ chol.T
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        out[s:e] = v
+    questions = json.loads((base / "questions.json").read_text("utf-8"))["questions"]
+    queries = Embedder(manifest["model"]).encode(questions)
+    return out, np.ascontiguousarray(queries, dtype=np.float32)
 
 
 # --- workers ----------------------------------------------------------------------------------
@@ -355,7 +391,7 @@ def _child(args: list[str]) -> dict[str, Any]:
 
 def render(res: dict[str, Any]) -> str:
     m = res["machine"]
-    head = (f"qa scale benchmark (synthetic, {DIM}-d) — {m.get('cpu_model', '?')}, {m.get('cpus_usable')} cores; "
+    head = (f"qa scale benchmark ({res.get('data', 'clustered')} synthetic vectors, {DIM}-d) — {m.get('cpu_model', '?')}, {m.get('cpus_usable')} cores; "
             f"faiss {m.get('faiss')}, {res['sizes'][0]['flat'].get('omp_threads', '?') if res['sizes'] else '?'} OpenMP threads; "
             f"load average {m.get('load_average_at_start')} → {res.get('load_average_at_end')}")
     rows = []
@@ -411,6 +447,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", metavar="PATH", help="write all figures as JSON ('-' for stdout, replacing the table)")
     p.add_argument("--no-store", action="store_true", help="FAISS only: skip qa's store/rank stage")
     p.add_argument("--no-hnsw-above", type=int, default=0, help="skip the HNSW stage above this size (0: never skip)")
+    p.add_argument("--data", choices=["clustered", "covidqa"], default="clustered",
+                   help="synthetic vectors: 'clustered' (default; a hard case for HNSW) or 'covidqa' (real COVID-QA "
+                   "unit vectors plus noise with their within-document covariance, queried with the real questions; "
+                   "FAISS stages only; run perf.py first)")
     p.add_argument("--real", action="store_true", help="also HNSW recall on the real COVID-QA vectors (run perf.py first)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
@@ -419,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.worker:
         kind, _, index_type = a.worker.partition(":")
         if kind == "gen":
-            ensure_data(a.dir.parent.parent, a.n)
+            ensure_data(a.dir, a.n, a.data)
             print(json.dumps({"n": a.n}))
             return 0
         fn = {"faiss": worker_faiss, "store": worker_store}.get(kind)
@@ -427,13 +467,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
     t0 = time.perf_counter()
-    res: dict[str, Any] = {"machine": machine(), "sizes": []}
+    res: dict[str, Any] = {"machine": machine(), "data": a.data, "sizes": []}
     for n in [int(float(x)) for x in a.sizes.split(",") if x.strip()]:
         log(f"n={n:,}: synthetic vectors")
-        d = size_dir(a.workdir, n)
+        d = size_dir(a.workdir, n, a.data)
         # In a child, so that this process stays small: a child's ru_maxrss and
         # VmHWM start from nothing only if the parent is small too.
-        run_child([PYTHON, str(Path(__file__).resolve()), "--worker", "gen:", "--dir", str(d), "--n", str(n)], timeout=3600).check()
+        run_child([PYTHON, str(Path(__file__).resolve()), "--worker", "gen:", "--dir", str(d), "--n", str(n),
+                   "--data", a.data], timeout=3600).check()
         s: dict[str, Any] = {"n": n}
         log(f"n={n:,}: flat")
         s["flat"] = _child(["--worker", "faiss:flat", "--dir", str(d)])
@@ -441,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"n={n:,}: HNSW (flat query p50 {fmt_seconds(s['flat']['query_p50_s'])})")
             s["hnsw"] = _child(["--worker", "faiss:hnsw", "--dir", str(d)])
             log(f"n={n:,}: HNSW built in {fmt_seconds(s['hnsw']['build_s'])}")
-        if not a.no_store:
+        if not a.no_store and a.data == "clustered":
             # qa's choice at this size (Settings.exact_search_max), with the prebuilt index.
             from qa.config import Settings
 
