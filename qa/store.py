@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import stat
 import time
 import uuid
@@ -745,7 +746,7 @@ def _build(
     def embed(todo: list[int]) -> None:
         total = sum(docs[i].units for i in todo)
         progress(f"Embedding {total} units from {len(todo)} document(s) with {settings.model}…")
-        show_bar = total > 256
+        show_bar = total > 256 and sys.stderr.isatty()  # no bar noise in logs and CI
         group: list[int] = []
         size = 0
         for n, doc_id in enumerate(todo):
