@@ -89,51 +89,35 @@ def _encode_timer(engine: Any) -> dict[str, float]:
     return spent
 
 
-def worker_encode(a: argparse.Namespace) -> dict[str, Any]:
-    """Raw SentenceTransformer.encode throughput on exactly the texts the build embeds."""
-    from qa.embed import load_model, resolve_model
+def worker_throughput(a: argparse.Namespace) -> dict[str, Any]:
+    """Raw SentenceTransformer.encode on exactly the texts the build embeds, and a
+    full build from nothing (no vector cache), alternated in one process with
+    the same loaded model, so both see the same machine (A B A B ...)."""
+    import shutil
+
+    import torch
+
+    from qa.embed import resolve_model
+    from qa.engine import Engine
 
     settings = _settings()
     texts = corpus_texts(Path(a.corpus))
+    index = Path(a.index)
+    engine = Engine(Path(a.corpus), index, settings)
     with Timer() as t_model:
-        model = load_model(settings.model, settings.device)
+        model = engine.embedder.model
     model.encode(texts[:64], batch_size=settings.batch_size, normalize_embeddings=True)  # warm-up
-    times, cpus = [], []
+    spent = _encode_timer(engine)
+    raw: list[dict[str, float]] = []
+    runs: list[dict[str, Any]] = []
+    raw_peak = 0.0
     for _ in range(a.repeats):
         c0 = _cpu()
         with Timer() as t:
             model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True, convert_to_numpy=True,
                          show_progress_bar=False)
-        times.append(t.seconds)
-        cpus.append(_cpu() - c0)
-    import torch
-
-    return {
-        "texts": len(texts),
-        "seconds": times,
-        "units_per_s": len(texts) / median(times),
-        "cpu_s_per_unit": median(cpus) / len(texts),
-        "model_load_s": t_model.seconds,
-        "model_path": resolve_model(settings.model),
-        "device": str(model.device),
-        "torch_threads": torch.get_num_threads(),
-        "peak_rss_mb": peak_rss_mb(),
-    }
-
-
-def worker_build(a: argparse.Namespace) -> dict[str, Any]:
-    """A full build from nothing (no vector cache), model already loaded and warm."""
-    import shutil
-
-    from qa.engine import Engine
-
-    index = Path(a.index)
-    engine = Engine(Path(a.corpus), index, _settings())
-    with Timer() as t_model:
-        engine.warm_up()
-    spent = _encode_timer(engine)
-    runs = []
-    for _ in range(a.repeats):
+        raw.append({"seconds": t.seconds, "cpu_s": _cpu() - c0})
+        raw_peak = raw_peak or peak_rss_mb()
         shutil.rmtree(index, ignore_errors=True)
         spent["seconds"], spent["texts"] = 0.0, 0
         c0 = _cpu()
@@ -141,18 +125,32 @@ def worker_build(a: argparse.Namespace) -> dict[str, Any]:
             report = engine.open(rebuild=True)
         runs.append({"seconds": t.seconds, "cpu_s": _cpu() - c0, "encode_seconds": spent["seconds"], "units": report.units,
                      "embedded_units": report.embedded_units, "documents": report.documents})
-    secs = [r["seconds"] for r in runs]
-    enc = [r["encode_seconds"] for r in runs]
+    n = runs[0]["units"]
+    assert n == len(texts), (n, len(texts))
     return {
-        "runs": runs,
-        "units": runs[0]["units"],
-        "documents": runs[0]["documents"],
-        "seconds": median(secs),
-        "encode_seconds": median(enc),
-        "units_per_s": runs[0]["units"] / median(secs),
-        "cpu_s_per_unit": median([r["cpu_s"] for r in runs]) / runs[0]["units"],
-        "index_type": engine.index.index_type,
-        "model_load_s": t_model.seconds,
+        "encode": {
+            "texts": len(texts),
+            "runs": raw,
+            "seconds": median([r["seconds"] for r in raw]),
+            "units_per_s": len(texts) / median([r["seconds"] for r in raw]),
+            "cpu_s_per_unit": median([r["cpu_s"] for r in raw]) / len(texts),
+            "model_load_s": t_model.seconds,
+            "model_path": resolve_model(settings.model),
+            "device": str(model.device),
+            "torch_threads": torch.get_num_threads(),
+            "peak_rss_mb": raw_peak,
+        },
+        "build": {
+            "runs": runs,
+            "units": n,
+            "documents": runs[0]["documents"],
+            "seconds": median([r["seconds"] for r in runs]),
+            "encode_seconds": median([r["encode_seconds"] for r in runs]),
+            "units_per_s": n / median([r["seconds"] for r in runs]),
+            "cpu_s_per_unit": median([r["cpu_s"] for r in runs]) / n,
+            "index_type": engine.index.index_type,
+            "peak_rss_mb": peak_rss_mb(),
+        },
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -354,8 +352,7 @@ def worker_coldask(a: argparse.Namespace) -> dict[str, Any]:
 
 
 WORKERS = {
-    "encode": worker_encode,
-    "build": worker_build,
+    "throughput": worker_throughput,
     "refresh": worker_refresh,
     "refresh_changed": worker_refresh_changed,
     "warm": worker_warm,
@@ -412,13 +409,17 @@ def bench_corpus(c: Corpus, a: argparse.Namespace) -> dict[str, Any]:
     small = c.name == "storm"
     build_reps = a.build_repeats or (5 if small else 1)
 
-    log(f"{c.name}: raw SentenceTransformer.encode on the build's texts ×{build_reps}")
-    r["encode"] = _worker("encode", c, build_reps)
-    log(f"{c.name}: {r['encode']['texts']} texts, {r['encode']['units_per_s']:.0f} units/s; full index build ×{build_reps}")
-    r["build"] = _worker("build", c, build_reps)
+    log(f"{c.name}: raw SentenceTransformer.encode and a full build, alternated ×{build_reps}")
+    t = _worker("throughput", c, build_reps)
+    r["encode"], r["build"] = t["encode"], t["build"]
+    for k in ("others_cpus", "child_wall_s", "child_cpu_s"):
+        r["encode"][k] = r["build"][k] = t[k]
+    r["encode"]["child_peak_rss_mb"] = r["encode"]["peak_rss_mb"]
+    r["build"]["child_peak_rss_mb"] = t["child_peak_rss_mb"]
     r["build"]["ratio"] = r["build"]["units_per_s"] / r["encode"]["units_per_s"]
     r["build"]["cpu_ratio"] = r["encode"]["cpu_s_per_unit"] / r["build"]["cpu_s_per_unit"]
-    log(f"{c.name}: build {r['build']['units_per_s']:.0f} units/s (ratio {r['build']['ratio']:.2f}); refreshes")
+    log(f"{c.name}: raw {r['encode']['units_per_s']:.0f} units/s, build {r['build']['units_per_s']:.0f} units/s "
+        f"(ratio {r['build']['ratio']:.2f}); refreshes")
     r["refresh"] = _worker("refresh", c, a.repeats)
     r["refresh_changed"] = _worker("refresh_changed", c, 2 if not small else 4)
     if c.questions:
@@ -530,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="where corpora copies and indexes go (default .bench/)")
     p.add_argument("--json", metavar="PATH", help="write all figures as JSON to PATH ('-' for stdout, replacing the table)")
     p.add_argument("--repeats", type=int, default=7, help="repeats of the quick measures (default 7)")
-    p.add_argument("--build-repeats", type=int, default=0, help="full builds per corpus (default 5 for storm, 1 for covidqa)")
+    p.add_argument("--build-repeats", type=int, default=0,
+                   help="raw-encode/full-build pairs per corpus (default 5 for storm, 1 for covidqa: ~3.5 min on 2 cores)")
     p.add_argument("--cold-repeats", type=int, default=3, help="cold `qa ask` runs (default 3)")
     p.add_argument("--quiet", type=float, metavar="CPUS", help="before each stage, wait until other processes use "
                    "at most CPUS CPUs (on a shared machine; e.g. 0.3)")
