@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +26,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 PYTHON = sys.executable
-_QA_SCRIPT = Path(sys.executable).with_name("qa")
-QA = [str(_QA_SCRIPT)] if _QA_SCRIPT.is_file() else [sys.executable, "-m", "qa"]
-"""How to run the CLI: the venv's `qa` script, else `python -m qa`."""
+HWM_TAG = "QA_BENCH_VMHWM_KB"
+QA = [
+    sys.executable,
+    "-c",
+    "import atexit, sys\n"
+    "def _hwm():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    f"            sys.stderr.write('\\n{HWM_TAG} ' + line.split()[1] + '\\n')\n"
+    "atexit.register(_hwm)\n"
+    "from qa.cli import main\n"
+    "sys.exit(main())\n",
+]
+"""How to run the CLI: what the `qa` console script does (import qa.cli, call
+main), plus a hook that reports the process's peak RSS on stderr at exit."""
 STORM_CORPUS = ROOT / "corpus"
 STORM_QUESTIONS = ROOT / "tests" / "data" / "storm_gold.jsonl"
 COVIDQA = ROOT.parent / "shared" / "benchmarks" / "covidqa" / "covidqa-dev.json"
@@ -159,9 +172,12 @@ class Child:
 
 
 def run_child(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 900) -> Child:
-    """Run a command to completion. Its peak RSS is its VmHWM, polled while it
-    runs (wait4's ru_maxrss would include this process's own peak, see
-    peak_rss_mb); a worker's self-reported peak_rss_mb is exact."""
+    """Run a command to completion, waiting without polling (a poller wakes up
+    on one of the 2 cores and slows the child's 2 torch threads).
+
+    Peak RSS: a child's own report (a worker's "peak_rss_mb", the CLI hook's
+    HWM_TAG line), else wait4's ru_maxrss, which on Linux also counts this
+    process's peak (see peak_rss_mb)."""
     full_env = dict(os.environ)
     full_env.setdefault("PYTHONUNBUFFERED", "1")
     if env:
@@ -170,26 +186,27 @@ def run_child(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path |
         busy0 = cpu_busy_seconds()
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
-        deadline = t0 + timeout
-        hwm = 0.0
-        while True:
-            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            hwm = max(hwm, _vm_hwm_mb(p.pid) or 0.0)
-            if time.perf_counter() > deadline:
-                p.kill()
-                pid, status, ru = os.wait4(p.pid, 0)
-                break
-            time.sleep(0.002)
+        timer = threading.Timer(timeout, p.kill)
+        timer.start()
+        try:
+            _, status, ru = os.wait4(p.pid, 0)
+        finally:
+            timer.cancel()
         seconds = time.perf_counter() - t0
         busy = cpu_busy_seconds() - busy0
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        stdout, stderr = out.read(), err.read()
         cpu = ru.ru_utime + ru.ru_stime
         others = max(0.0, busy - cpu) / seconds if seconds > 0 else 0.0
-        return Child(argv, seconds, p.returncode, out.read(), err.read(), hwm, cpu, others)
+        peak = ru.ru_maxrss / 1024.0
+        if HWM_TAG in stderr:
+            lines = stderr.splitlines()
+            tagged = [ln for ln in lines if ln.startswith(HWM_TAG)]
+            peak = int(tagged[-1].split()[1]) / 1024.0
+            stderr = "\n".join(ln for ln in lines if not ln.startswith(HWM_TAG))
+        return Child(argv, seconds, p.returncode, stdout, stderr, peak, cpu, others)
 
 
 # --- the machine -------------------------------------------------------------------------

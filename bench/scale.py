@@ -384,7 +384,7 @@ def log(msg: str) -> None:
 def _child(args: list[str]) -> dict[str, Any]:
     c = run_child([PYTHON, str(Path(__file__).resolve()), *args], timeout=3600).check()
     out = c.last_json()
-    out["child_peak_rss_mb"] = max(c.peak_rss_mb, out.get("peak_rss_mb", 0.0))
+    out["child_peak_rss_mb"] = out.get("peak_rss_mb", c.peak_rss_mb)
     out["child_wall_s"] = c.seconds
     return out
 
