@@ -289,8 +289,13 @@ def units_of(doc_id: int, text: str) -> list[Unit]:
     return units
 
 
+_ALNUM = re.compile(r"[^\W_]")  # exactly str.isalnum, searched in C
+
+
 def _has_words(text: str, s: int, e: int) -> bool:
-    return sum(ch.isalnum() for ch in text[s:e]) >= 2
+    """At least two letters or digits between s and e."""
+    m = _ALNUM.search(text, s, e)
+    return m is not None and _ALNUM.search(text, m.end(), e) is not None
 
 
 def corpus_files(root: Path) -> tuple[list[Path], list[str]]:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer  # PyStemmer: the Snowball stemmers in C
 
 STOPWORDS = frozenset(
     """
@@ -24,7 +24,7 @@ STOPWORDS = frozenset(
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 _FOLD = str.maketrans({"–": "-", "—": "-", "−": "-", "‐": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "κ": "k"})
-_stemmer = snowballstemmer.stemmer("english")
+_stemmer = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=200_000)
