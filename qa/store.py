@@ -499,6 +499,45 @@ def _try_load(folder: Path, settings: Settings, embedder: Any, files: list[Path]
     raise _Stale("the index kept changing while it was read")
 
 
+def _restamp(folder: Path, settings: Settings, embedder: Any, files: list[Path], corpus: Path) -> bool:
+    """When documents were only touched (new mtime, same bytes: a checkout, a
+    copy, an editor saving unchanged text), record their new timestamps in the
+    manifest instead of rebuilding. False when anything else changed."""
+    try:
+        manifest = read_manifest(folder)
+    except _Stale:
+        return False
+    if manifest is None or _settings_match(manifest, settings, embedder) or _limit_matters(manifest, _size_limit(settings)):
+        return False
+    docs = {d["path"]: d for d in manifest["documents"]}
+    skipped = {s["path"]: s for s in manifest.get("skipped", [])}
+    if len(docs) + len(skipped) != len(files):
+        return False
+    touched = False
+    for p in files:
+        rel = p.relative_to(corpus).as_posix()
+        try:
+            st = p.stat()  # before reading: a write after this read shows as a newer mtime next time
+            d = docs.get(rel)
+            if d is None:
+                s = skipped.get(rel)
+                if s is None or (st.st_size, st.st_mtime_ns, st.st_ctime_ns) != (s["size"], s.get("mtime_ns"), s.get("ctime_ns", st.st_ctime_ns)):
+                    return False
+                continue
+            if st.st_size != d["size"]:
+                return False
+            if st.st_mtime_ns != d["mtime_ns"]:
+                if file_sha256(p.read_bytes()) != d["sha256"]:
+                    return False
+                d["mtime_ns"] = st.st_mtime_ns
+                touched = True
+        except OSError:
+            return False
+    if touched:
+        _write_manifest(folder, manifest)
+    return touched
+
+
 def _size_limit(settings: Settings) -> int:
     return settings.max_file_bytes or max_file_bytes()
 
@@ -565,6 +604,10 @@ def open_index(
                         return _loaded(got, "built by another process", warnings, t0)
                 except _Stale:
                     pass
+                if _restamp(folder, settings, embedder, files, corpus):
+                    got = _try_load(folder, settings, embedder, files, corpus)
+                    if isinstance(got, CorpusIndex):
+                        return _loaded(got, "up to date (files touched, same bytes)", warnings, t0)
             _remove_leftovers(folder)
             emb = embedder if not callable(embedder) or hasattr(embedder, "encode") else embedder()
             report = _build(corpus, folder, settings, emb, files, warnings, reason, progress)
@@ -866,15 +909,20 @@ def _write_generation(
         "max_file_bytes": limit or max_file_bytes(),
         "files": files,
     }
-    # json_text escapes lone surrogates (file names that are not UTF-8), which
-    # cannot be encoded raw; JSON readers restore them.
-    _fsync_write(folder / "manifest.json", json_text(json.dumps(manifest, indent=1, ensure_ascii=False)).encode("utf-8"))
+    _write_manifest(folder, manifest)
     _fsync_dir(folder)
     for old in folder.glob("gen-*"):
         if old.name != gen_name:
             shutil.rmtree(old, ignore_errors=True)
     for old in folder.glob(".gen-*.tmp"):
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Replace manifest.json atomically: the one write that puts an index in force."""
+    # json_text escapes lone surrogates (file names that are not UTF-8), which
+    # cannot be encoded raw; JSON readers restore them.
+    _fsync_write(folder / "manifest.json", json_text(json.dumps(manifest, indent=1, ensure_ascii=False)).encode("utf-8"))
 
 
 def _doc_dict(d: DocInfo) -> dict[str, Any]:

@@ -60,11 +60,23 @@ def test_only_changed_documents_are_re_embedded(corpus_copy: Path, tmp_path: Pat
     assert report.action == "updated" and report.embedded_documents == ["other.txt"]
     assert sum(emb.calls) == 2
     assert any(u.text == "The median age was 71 years." for u in idx.units)
-    # Touching a file without changing it re-hashes but embeds nothing.
+    # Touching a file without changing it re-hashes it, and only records its new time:
+    # same generation, nothing embedded, and the next open is a plain load.
+    generation = json.loads((index / "manifest.json").read_text())["generation"]
     os.utime(corpus_copy / "other.txt", ns=(1, 1))
+    _, report = build(corpus_copy, index, NoModel())
+    assert report.action == "loaded" and "touched" in report.reason
+    manifest = json.loads((index / "manifest.json").read_text())
+    assert manifest["generation"] == generation
+    assert next(d for d in manifest["documents"] if d["path"] == "other.txt")["mtime_ns"] == 1
+    _, report = build(corpus_copy, index, NoModel())
+    assert report.action == "loaded" and report.reason == "up to date"
+    # Same size and time but new bytes is caught by the hash of a touched file.
+    (corpus_copy / "other.txt").write_text("Another trial\n\nThe median age was 72 years. Nausea was rare.\n")
+    os.utime(corpus_copy / "other.txt", ns=(2, 2))
     emb = CountingEmbedder()
-    _, report = build(corpus_copy, index, emb)
-    assert report.embedded_documents == [] and emb.calls == []
+    idx, report = build(corpus_copy, index, emb)
+    assert report.embedded_documents == ["other.txt"] and any(u.text == "The median age was 72 years." for u in idx.units)
     # A removed document disappears from the index.
     (corpus_copy / "other.txt").unlink()
     idx, report = build(corpus_copy, index, NoModel())
