@@ -140,10 +140,3 @@ def analyse(question: str, corpus_abbreviations: dict[str, str] | None = None) -
         answer_type=answer_type_of(spelled),
     )
 
-
-def unit_types(text: str, kind: str = "sentence") -> frozenset[str]:
-    """The kinds of answer a unit can supply."""
-    found = {name for name, rx in UNIT_TYPES.items() if rx.search(text)}
-    if kind == "reference":
-        found.add("reference")
-    return frozenset(found)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.config import Settings, Weights
-from qa.query import UNIT_TYPES, Query, unit_types
+from qa.query import UNIT_TYPES, Query
 from qa.text import fold, stem, terms
 
 _WORD = re.compile(r"[^\W_]+")
@@ -67,7 +67,7 @@ def _doc_features(index: CorpusIndex, q: Query, idf: dict[str, float]) -> tuple[
     title = np.zeros(n_docs, np.float32)
     for t, w in idf.items():
         body[index.docs_with_term(t)] += w
-        title[[d for d in range(n_docs) if t in index.title_terms(d)]] += w
+        title[index.docs_with_title_term(t)] += w
     return body / total, title / total
 
 
@@ -140,6 +140,15 @@ def _label(q: Query, text: str) -> float:
     return sum(t in wanted for t in label) / len(label)
 
 
+def _holds(answer_type: str | None, text: str, kind: str) -> float:
+    """1 when the unit holds a value of the asked-for kind (only that pattern is tried)."""
+    if not answer_type:
+        return 0.0
+    if answer_type == "reference" and kind == "reference":
+        return 1.0
+    return 1.0 if UNIT_TYPES[answer_type].search(text) else 0.0
+
+
 def _phrase(q: Query, unit_terms: list[str]) -> float:
     core = q.core
     if len(core) < 2:
@@ -203,7 +212,7 @@ def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> 
             "novelty": _novelty(q, uts),
             "length": min(len(ut) / 25.0, 1.0),
             "phrase": _phrase(q, ut),
-            "answer_type": 1.0 if q.answer_type and q.answer_type in unit_types(u.text, u.kind) else 0.0,
+            "answer_type": _holds(q.answer_type, u.text, u.kind),
             "proximity": _proximity(q, u.text, u.kind, pos_cache),
             "defines": _defines(defined, u.text) if defined else 0.0,
             "label": _label(q, u.text),
@@ -221,10 +230,11 @@ def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> 
         per_doc.setdefault(units[i].doc, []).append(b)
     doc_score = {d: float(np.mean(sorted(v, reverse=True)[:3])) for d, v in per_doc.items()}
     best_doc = max(doc_score.values())
+    weighted = [(name, getattr(w, name)) for name in FEATURES if getattr(w, name)]
     out = []
     for i, f in rows:
         f["document"] = doc_score[units[i].doc] - best_doc
-        score = sum(getattr(w, name) * f[name] for name in FEATURES)
+        score = sum(x * f[name] for name, x in weighted)
         out.append(Scored(i, score, f))
     out.sort(key=lambda s: -s.score)
     return out

@@ -145,7 +145,7 @@ class CorpusIndex:
         self._terms: dict[int, list[str]] = {}
         self.doc_unit_ranges = _ranges(units, len(self.docs))
         self._unit_doc = np.fromiter((u.doc for u in units), np.int32, len(units))
-        self._title_terms: dict[int, frozenset[str]] = {}
+        self._title_docs: dict[str, list[int]] | None = None
 
     @property
     def model(self) -> str:
@@ -179,11 +179,15 @@ class CorpusIndex:
         rows = w.indices[w.indptr[j] : w.indptr[j + 1]]
         return np.unique(self._unit_doc[rows])
 
-    def title_terms(self, doc: int) -> frozenset[str]:
-        t = self._title_terms.get(doc)
-        if t is None:
-            t = self._title_terms[doc] = frozenset(terms(self.docs[doc].title))
-        return t
+    def docs_with_title_term(self, term: str) -> list[int]:
+        """Ids of the documents whose title contains a (stemmed) term."""
+        if self._title_docs is None:
+            by_term: dict[str, list[int]] = {}
+            for d, doc in enumerate(self.docs):
+                for t in dict.fromkeys(terms(doc.title)):
+                    by_term.setdefault(t, []).append(d)
+            self._title_docs = by_term
+        return self._title_docs.get(term, [])
 
     def unit_terms(self, i: int) -> list[str]:
         """The lexical terms of unit i (memoised)."""
