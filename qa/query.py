@@ -50,7 +50,7 @@ UNIT_TYPES: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\b(?:19|20)\d{2}\b|\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"),
     "place": re.compile(r"\b(?:Hospital|University|Institute|Center|Centre|Clinic|College|School)\b|\b(?:in|from|at) (?:the )?[A-Z][A-Za-z]+(?:,? [A-Z][A-Za-z]+)*"),
     "reference": re.compile(r"\b(?:J|Journal|Med|Lancet|Nature|Science|Proc|Ann|Clin|Rev|Lett)\.? (?:19|20)\d\d\b|\bdoi\b|\bet al\b", re.I),
-    "reason": re.compile(r"\bdue to\b|\bbecause\b|\bcaused by\b|\bas a result\b|\bowing to\b|\bleads? to\b|\bresults? in\b|\bsince\b|\btherefore\b|\binhibit", re.I),
+    "reason": re.compile(r"\bdue to\b|\bbecause\b|\bcaused by\b|\bcauses\b|\bcause of\b|\bas a result\b|\bowing to\b|\bleads? to\b|\bresults? in\b|\bsince\b|\btherefore\b|\binhibit", re.I),
     "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b", re.I),
 }
 
