@@ -41,13 +41,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import DEFAULT_WORKDIR, PYTHON, Timer, fmt_seconds, machine, median, peak_rss_mb, percentile, run_child, table  # noqa: E402
+from qa.store import HNSW_EF_SEARCH, HNSW_M  # noqa: E402  (no torch: qa.store imports FAISS lazily)
 
 DIM = 384
 UNITS_PER_DOC = 200
 SUBSPACE = 64
 VOCAB = 30_000
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
 EF_SEARCH = (16, 32, 64, 128, 256)
 K_CANDIDATES = 100
 N_QUERIES = 200
@@ -249,8 +248,8 @@ def worker_faiss(d: Path, index_type: str) -> dict[str, Any]:
                 "query_p50_s": median(lat),
                 "query_p95_s": percentile(lat, 95),
             }
-        # What qa runs with: efSearch = max(64, default), and k=100 raises it to 100.
-        index.hnsw.efSearch = max(64, faiss.IndexHNSWFlat(DIM, HNSW_M).hnsw.efSearch)
+        # What qa runs with.
+        index.hnsw.efSearch = HNSW_EF_SEARCH
         _, found = index.search(queries, K_CANDIDATES)
         out["qa_efSearch"] = index.hnsw.efSearch
         faiss.omp_set_num_threads(1)
