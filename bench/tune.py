@@ -2,7 +2,8 @@
 
 Features are computed once per question; weights are then chosen by
 coordinate ascent on the mean of P@1 and MRR over both sets, so each step
-costs only matrix products. The fitted weights are printed for qa/config.py.
+costs only matrix products. The fitted weights are printed for qa/config.py,
+then P@1 and MRR for a range of Settings.passage_margin.
 
     .venv/bin/python bench/tune.py [--squad PATH] [--gold PATH]
 """
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from qa import evaluate  # noqa: E402
 from qa.config import Settings, Weights  # noqa: E402
-from qa.engine import Engine  # noqa: E402
+from qa.engine import VALUE_TYPES, Engine  # noqa: E402
 from qa.models import Citation  # noqa: E402
 from qa.retrieve import FEATURES, rank  # noqa: E402
 from qa.store import section_label  # noqa: E402
@@ -44,6 +45,30 @@ def feature_tables(engine: Engine, items: list[evaluate.GoldItem], squad: bool):
             hits.append(evaluate.citation_hit(item, c, squad))
         tables.append((X, np.array(hits, bool), bool(item.gold)))
     return tables
+
+
+def passage_sweep(engine: Engine, items: list[evaluate.GoldItem], squad: bool, margins: list[float]) -> dict[float, tuple[float, float]]:
+    """P@1 and MRR for each Settings.passage_margin (how readily a neighbour
+    joins the citation of a question that asks for a description)."""
+    queries = [engine.prepare(i.question) for i in items]
+    vecs = engine.embedder.encode([q.dense_text for q in queries])
+    ranked = [rank(engine.index, q, v, engine.settings) for q, v in zip(queries, vecs)]
+    out = {}
+    for m in margins:
+        p1 = rr = 0.0
+        n = 0
+        for item, q, r in zip(items, queries, ranked):
+            if not item.gold:
+                continue
+            n += 1
+            margin = engine.settings.merge_margin if q.answer_type in VALUE_TYPES else m
+            hits = [evaluate.citation_hit(item, c, squad) for c in engine._citations(r, evaluate.MRR_DEPTH, margin)]
+            first = next((i for i, h in enumerate(hits) if h), None)
+            if first is not None:
+                p1 += first == 0
+                rr += 1 / (first + 1)
+        out[m] = (p1 / n, rr / n)
+    return out
 
 
 def metrics(tables, w: np.ndarray) -> tuple[float, float]:
@@ -106,6 +131,11 @@ def main() -> None:
                             break
     print("fitted", {f: round(float(x), 3) for f, x in zip(FEATURES, w)})
     print("storm P@1/MRR", metrics(st, w), "covid P@1/MRR", metrics(ct, w))
+    margins = [0.04, 0.2, 0.5, 1.0, 2.0, 10.0]
+    sweeps = [passage_sweep(storm, evaluate.load_gold(args.gold), False, margins), passage_sweep(covid, squad_items, True, margins)]
+    print("passage_margin (current weights): storm P@1/MRR | covid P@1/MRR")
+    for m in margins:
+        print(f"  {m:5}: {sweeps[0][m][0]:.3f}/{sweeps[0][m][1]:.3f} | {sweeps[1][m][0]:.3f}/{sweeps[1][m][1]:.3f}")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,11 @@ class Settings:
     """Answerability (top score + coverage − 3 × unknown-term share) under which qa
     says the corpus does not answer; fitted on the STORM gold set (bench/calibrate.py)."""
     merge_margin: float = 0.04
-    """An adjacent sentence scoring within this of the best joins its citation."""
+    """For a question asking for a value (a count, a duration...), an adjacent
+    sentence scoring within this of the best joins its citation."""
+    passage_margin: float = 1.0
+    """The same for other questions ("What is...?", "How does...?"), whose answers
+    often run over two sentences; chosen on COVID-QA dev and STORM (bench/tune.py)."""
     merge_max_chars: int = 400
     """Longest passage that two merged sentences may make."""
     max_file_bytes: int | None = None

@@ -23,6 +23,8 @@ from qa.text import terms
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut: no real question is longer, and encoding is capped anyway."""
 CONFIDENCE_SCALE = 0.25
+VALUE_TYPES = frozenset({"count", "percent", "duration", "date", "dose", "person", "place"})
+"""Answer types whose answer is one value, which one sentence holds."""
 
 
 def clean_question(question: str) -> str:
@@ -120,7 +122,8 @@ class Engine:
     def _answer(self, query: Query, qvec: np.ndarray, k: int, id: str | None) -> Answer:
         idx = self.index
         ranked = rank(idx, query, qvec, self.settings)
-        citations = self._citations(ranked, k)
+        margin = self.settings.merge_margin if query.answer_type in VALUE_TYPES else self.settings.passage_margin
+        citations = self._citations(ranked, k, margin)
         top = ranked[0] if ranked else None
         confidence = self.confidence(answerability(idx, query, top) if top else None)
         abstained = top is None or confidence < 0.5
@@ -147,7 +150,7 @@ class Engine:
         z = (answerable - self.settings.abstain_below) / CONFIDENCE_SCALE
         return 1.0 / (1.0 + math.exp(-max(min(z, 50), -50)))
 
-    def _citations(self, ranked: list[Scored], k: int) -> list[Citation]:
+    def _citations(self, ranked: list[Scored], k: int, margin: float) -> list[Citation]:
         idx = self.index
         units = idx.units
         by_id = {s.unit: s for s in ranked}
@@ -166,7 +169,7 @@ class Engine:
                 nb = by_id.get(j)
                 if nb is None or j in used or units[j].doc != u.doc or units[j].block != u.block:
                     continue
-                if nb.score >= s.score - self.settings.merge_margin and (best_nb is None or nb.score > best_nb.score):
+                if nb.score >= s.score - margin and (best_nb is None or nb.score > best_nb.score):
                     best_nb = nb
             if best_nb is not None:
                 a, b = sorted((s.unit, best_nb.unit))
