@@ -59,9 +59,13 @@ class Settings:
     """Citations returned per question."""
     candidates: int = 100
     """Units taken from each of dense and lexical search before reranking."""
-    abstain_below: float = -0.75
+    abstain_below: float = -2.01
     """Answerability (top score + coverage − 3 × unknown-term share) under which qa
-    says the corpus does not answer; fitted on the STORM gold set (bench/calibrate.py)."""
+    says the corpus does not answer; fitted on the STORM gold set and COVID-QA dev
+    (bench/calibrate.py)."""
+    abstain_below_value: float = 0.549
+    """The same for questions asking for a value (how many, how long, what
+    percentage...): a value from a weakly matching sentence is likely another's."""
     merge_margin: float = 0.04
     """For a question asking for a value (a count, a duration...), an adjacent
     sentence scoring within this of the best joins its citation."""

@@ -125,7 +125,7 @@ class Engine:
         margin = self.settings.merge_margin if query.answer_type in VALUE_TYPES else self.settings.passage_margin
         citations = self._citations(ranked, k, margin)
         top = ranked[0] if ranked else None
-        confidence = self.confidence(answerability(idx, query, top) if top else None)
+        confidence = self.confidence(answerability(idx, query, top) if top else None, query.answer_type in VALUE_TYPES)
         abstained = top is None or confidence < 0.5
         answer = None
         if not abstained and citations:
@@ -143,11 +143,13 @@ class Engine:
             id=id,
         )
 
-    def confidence(self, answerable: float | None) -> float:
-        """Logistic in the answerability, 0.5 at the abstention threshold."""
+    def confidence(self, answerable: float | None, value: bool = False) -> float:
+        """Logistic in the answerability, 0.5 at the abstention threshold (the
+        stricter one when the question asks for a value)."""
         if answerable is None:
             return 0.0
-        z = (answerable - self.settings.abstain_below) / CONFIDENCE_SCALE
+        threshold = self.settings.abstain_below_value if value else self.settings.abstain_below
+        z = (answerable - threshold) / CONFIDENCE_SCALE
         return 1.0 / (1.0 + math.exp(-max(min(z, 50), -50)))
 
     def _citations(self, ranked: list[Scored], k: int, margin: float) -> list[Citation]:

@@ -117,7 +117,8 @@ def unknown_share(index: CorpusIndex, q: Query) -> float:
 
 
 def answerability(index: CorpusIndex, q: Query, top: Scored) -> float:
-    """How likely the best unit answers at all (compared with Settings.abstain_below)."""
+    """How likely the best unit answers at all (compared with Settings.abstain_below
+    and abstain_below_value)."""
     return top.score + top.features["coverage"] - 3.0 * unknown_share(index, q)
 
 
