@@ -174,6 +174,7 @@ SYNONYMS: dict[str, str] = {
     "haemoglobin": "hemoglobin",
     "tumour": "tumor",
     "why": "due to because caused",
+    "related": "due to associated attributed",
     "reversible": "reversed resolved managed",
     "managed": "management dose interruption",
     "older": "age",
