@@ -69,9 +69,11 @@ class Settings:
     merge_margin: float = 0.04
     """For a question asking for a value (a count, a duration...), an adjacent
     sentence scoring within this of the best joins its citation."""
-    passage_margin: float = 1.0
+    passage_margin: float = 2.0
     """The same for other questions ("What is...?", "How does...?"), whose answers
-    often run over two sentences; chosen on COVID-QA dev and STORM (bench/tune.py)."""
+    often run over two sentences: at 2.0 the better neighbour in the same paragraph
+    nearly always joins (within merge_max_chars); chosen on COVID-QA dev and STORM
+    (bench/tune.py)."""
     merge_max_chars: int = 400
     """Longest passage that two merged sentences may make."""
     max_file_bytes: int | None = None

@@ -34,6 +34,9 @@ class Scored:
 
 
 FEATURES = tuple(Weights.__dataclass_fields__)
+NEIGHBOURS_OF = 20
+"""The sentences next to this many of the likeliest candidates (by dense + BM25)
+are scored too, so that a passage can be cited whole."""
 
 
 def _coverage(q: Query, unit_terms: set[str], idf: dict[str, float]) -> float:
@@ -171,6 +174,19 @@ def candidates(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Setting
         top_lex = np.argpartition(-lex, k - 1)[:k]
         ids = np.union1d(dense_ids[0][dense_ids[0] >= 0], top_lex[lex[top_lex] > 0])
     sims = np.asarray(index.vectors[ids] @ qvec, dtype=np.float32)
+    if len(ids) < n:
+        # The sentences next to the likeliest candidates are candidates too: an
+        # answer that runs on into the next sentence is cited as one passage.
+        lex_max = float(lex[ids].max()) or 1.0
+        likely = ids[np.argsort(-(sims + lex[ids] / lex_max))[:NEIGHBOURS_OF]]
+        src = np.concatenate([likely, likely])
+        near = np.concatenate([likely - 1, likely + 1])
+        ok = (near >= 0) & (near < n)
+        src, near = src[ok], near[ok]
+        near = np.setdiff1d(near[index.unit_docs[near] == index.unit_docs[src]], ids)
+        if len(near):
+            ids = np.concatenate([ids, near])
+            sims = np.concatenate([sims, np.asarray(index.vectors[near] @ qvec, dtype=np.float32)])
     return ids, dict(zip(ids.tolist(), sims.tolist())), lex
 
 

@@ -144,7 +144,8 @@ class CorpusIndex:
         self._faiss: Any = None
         self._terms: dict[int, list[str]] = {}
         self.doc_unit_ranges = _ranges(units, len(self.docs))
-        self._unit_doc = np.fromiter((u.doc for u in units), np.int32, len(units))
+        self.unit_docs = np.fromiter((u.doc for u in units), np.int32, len(units))
+        """The document of each unit, as an array."""
         self._title_docs: dict[str, list[int]] | None = None
 
     @property
@@ -177,7 +178,7 @@ class CorpusIndex:
             return np.zeros(0, np.int32)
         w = self.lexical.weights
         rows = w.indices[w.indptr[j] : w.indptr[j + 1]]
-        return np.unique(self._unit_doc[rows])
+        return np.unique(self.unit_docs[rows])
 
     def docs_with_title_term(self, term: str) -> list[int]:
         """Ids of the documents whose title contains a (stemmed) term."""
