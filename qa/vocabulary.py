@@ -138,6 +138,8 @@ SYNONYMS: dict[str, str] = {
     "how common": "percentage",
     "incidence": "percentage rate",
     "frequency": "percentage",
+    "fraction": "rate proportion percentage",
+    "proportion": "rate percentage fraction",
     "virus": "viral virus",
     "transmitted": "transmission",
     "spread": "transmission",
