@@ -15,7 +15,7 @@ from qa.errors import QAError
 from qa.extract import short_answer
 from qa.followup import is_follow_up, rewrite
 from qa.models import Answer, Citation
-from qa.query import EXPANSION_WEIGHT, Query, analyse
+from qa.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped
 from qa.retrieve import Scored, answerability, rank
 from qa.store import BuildReport, CorpusIndex, open_index, section_label
 from qa.text import terms
@@ -92,14 +92,17 @@ class Engine:
     def prepare(self, question: str, previous: str | None = None) -> Query:
         """Analyse a question, folding in the previous one when it is a follow-up."""
         q = clean_question(question)
+        lexical = self.index.lexical
         if previous and is_follow_up(q):
             searched, prev_focus = rewrite(q, previous)
             query = analyse(searched, self.index.abbreviations)
             query.question = q
             for t in terms(prev_focus):
                 query.weights.setdefault(t, EXPANSION_WEIGHT * 0.6)
-            return query
-        return analyse(q, self.index.abbreviations)
+        else:
+            query = analyse(q, self.index.abbreviations)
+        expand_clipped(query, lexical.completions, lexical.vocab.__contains__)
+        return query
 
     def ask(self, question: str, *, k: int | None = None, previous: str | None = None, id: str | None = None) -> Answer:
         t0 = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections import Counter
@@ -22,6 +23,7 @@ class LexicalIndex:
         self.vocab = vocab
         self.idf = idf
         self.weights = weights
+        self._sorted: list[str] | None = None
 
     @property
     def size(self) -> int:
@@ -60,6 +62,18 @@ class LexicalIndex:
         if j is None:
             return math.log(1.0 + (self.size + 0.5) / 0.5)
         return float(self.idf[j])
+
+    def completions(self, prefix: str, limit: int = 2) -> list[str]:
+        """Terms of the corpus that begin with prefix (at most limit + 1 of them,
+        so that a caller can tell an unambiguous completion from a common start)."""
+        if self._sorted is None:
+            self._sorted = sorted(self.vocab)
+        out = []
+        i = bisect.bisect_left(self._sorted, prefix)
+        while i < len(self._sorted) and self._sorted[i].startswith(prefix) and len(out) <= limit:
+            out.append(self._sorted[i])
+            i += 1
+        return out
 
     def scores(self, weighted_terms: dict[str, float], groups: Sequence[Sequence[str]] = ()) -> np.ndarray:
         """BM25 score of every unit for weighted query terms.

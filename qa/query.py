@@ -10,6 +10,7 @@ duration), which the reranker matches against what each unit contains.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa.text import STOPWORDS, fold, terms, words
@@ -141,3 +142,17 @@ def analyse(question: str, corpus_abbreviations: dict[str, str] | None = None) -
         answer_type=answer_type_of(spelled),
     )
 
+
+def expand_clipped(q: Query, completions: Callable[[str], list[str]], known: Callable[[str], bool]) -> None:
+    """Clinical shorthand clips a word to its start ("sel-dex", "pred", "dara"): a
+    question word the corpus never uses that begins exactly one longer corpus
+    word stands for that word, as an expansion."""
+    for t in dict.fromkeys(q.core):
+        if len(t) < 3 or not t.isalpha() or known(t) or q.alternatives.get(t):
+            continue
+        found = [c for c in completions(t) if c != t]
+        if len(found) == 1 and len(found[0]) >= len(t) + 3:
+            long = found[0]
+            q.weights.setdefault(long, EXPANSION_WEIGHT)
+            q.alternatives.setdefault(t, set()).add(long)
+            q.groups.append([long])

@@ -1,0 +1,73 @@
+"""Question analysis: the kind of answer asked for, and what a unit can supply (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.lexical import LexicalIndex
+from qa.query import UNIT_TYPES, analyse, answer_type_of, expand_clipped
+from qa.text import terms
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many patients died?", "count"),
+        ("How long did responses last?", "duration"),
+        ("What fraction of patients responded to treatment?", "percent"),
+        ("Why did most patients discontinue selinexor?", "reason"),
+        ("Who led the trial?", "person"),
+        ("When was the study published?", "date"),
+        ("What dose of selinexor was given?", "dose"),
+        ("What is XPO1?", None),
+    ],
+)
+def test_answer_type_of_a_question(question: str, kind: str | None) -> None:
+    assert answer_type_of(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "holds"),
+    [
+        ("percent", "Overall response rate: 26.0% (95% CI, 19.0–35.0)", True),
+        # The level of a confidence interval is not a percentage that answers anything.
+        ("percent", "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)", False),
+        ("percent", "a prediction accuracy of 83% (95% CI, 55–95)", True),
+        ("percent", "the 90 % confidence interval was wide", False),
+        ("reason", "118 (96%) patients discontinued treatment, with disease progression or adverse events the most common causes", True),
+        ("reason", "18% of patients discontinued study treatment due to a TEAE", True),
+        ("reason", "Median age was 65.2 years", False),
+        ("duration", "Median duration of treatment was 9.0 weeks (range 1–60)", True),
+        ("dose", "80 mg selinexor alongside 20 mg dexamethasone", True),
+    ],
+)
+def test_what_a_unit_can_supply(kind: str, text: str, holds: bool) -> None:
+    assert bool(UNIT_TYPES[kind].search(text)) is holds
+
+
+def test_abbreviations_are_spelled_out_for_embedding_and_expanded_for_bm25() -> None:
+    q = analyse("What was the ORR?")
+    assert "overall response rate" in q.dense_text.lower()
+    assert q.answer_type == "percent"
+    assert {"overal", "respons", "rate"} <= set(q.weights)
+    assert q.weights["orr"] == 1.0 and q.weights["respons"] < 1.0
+
+
+def test_lay_words_stand_in_for_the_article_s_words() -> None:
+    q = analyse("What was the rate of AE-related treatment discontinuation?")
+    assert "due" in q.alternatives["relat"]
+
+
+def test_a_clipped_word_stands_for_the_one_corpus_word_it_begins() -> None:
+    lexical = LexicalIndex.build([terms("Selinexor and dexamethasone were given."), terms("Pomalidomide was not.")])
+    q = analyse("Which population was sel-dex tested in?")
+    expand_clipped(q, lexical.completions, lexical.vocab.__contains__)
+    assert q.alternatives["sel"] == {"selinexor"} and q.alternatives["dex"] == {"dexamethason"}
+    assert q.weights["selinexor"] < 1.0
+
+
+def test_an_ambiguous_clipped_word_is_left_alone() -> None:
+    lexical = LexicalIndex.build([terms("dexamethasone"), terms("dexterity")])
+    q = analyse("Was dex given?")
+    expand_clipped(q, lexical.completions, lexical.vocab.__contains__)
+    assert "dex" not in q.alternatives
