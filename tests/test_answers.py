@@ -47,6 +47,33 @@ def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
             assert storm_engine.document_text(c.doc)[c.start : c.end] == c.text
         right += any(s in a.citations[0].text for s in g["gold"])
     assert right / len(answerable) >= 0.90
+    # Abstention is calibrated: few answerable questions are refused, and
+    # about half of the questions the article does not answer are.
+    assert sum(a.abstained for a in answers) / len(answerable) <= 0.05
+    unanswerable = storm_engine.ask_many([g["question"] for g in gold if not g["gold"]])
+    assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.45
+
+
+@pytest.mark.parametrize(
+    "question", ["What proportion of patients were male?", "How many patients required a dose reduction?"]
+)
+def test_a_value_the_article_does_not_report_is_not_invented(storm_engine, question: str) -> None:
+    # The nearest sentences hold other percentages and counts; quoting one would mislead.
+    ans = storm_engine.ask(question)
+    assert ans.abstained and ans.answer is None and ans.citations
+
+
+def test_a_description_is_cited_as_a_passage_of_two_sentences(storm_engine) -> None:
+    ans = storm_engine.ask("What is XPO1?")
+    first = ans.citations[0]
+    assert len(first.units) == 2
+    assert first.text.startswith("Exportin 1 (XPO1) is involved") and "over-expressed" in first.text
+    assert storm_engine.document_text(first.doc)[first.start : first.end] == first.text
+
+
+def test_a_value_is_cited_as_the_one_sentence_that_holds_it(storm_engine) -> None:
+    ans = storm_engine.ask("How many patients died?")
+    assert len(ans.citations[0].units) == 1
 
 
 @pytest.mark.parametrize("question", ["What is the capital of France?", "How do I reset my router password?"])
