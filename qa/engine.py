@@ -125,10 +125,10 @@ class Engine:
     def _answer(self, query: Query, qvec: np.ndarray, k: int, id: str | None) -> Answer:
         idx = self.index
         ranked = rank(idx, query, qvec, self.settings)
-        margin = self.settings.merge_margin if query.answer_type in VALUE_TYPES else self.settings.passage_margin
-        citations = self._citations(ranked, k, margin)
+        value = query.answer_type in VALUE_TYPES
+        citations = self._citations(ranked, k, self.settings.merge_margin if value else self.settings.passage_margin)
         top = ranked[0] if ranked else None
-        confidence = self.confidence(answerability(idx, query, top) if top else None, query.answer_type in VALUE_TYPES)
+        confidence = self.confidence(answerability(idx, query, top) if top else None, value)
         abstained = top is None or confidence < 0.5
         answer = None
         if not abstained and citations:
