@@ -58,6 +58,9 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 2
 CONTEXT_VERSION = "2"
 """Bump when the text embedded for a unit changes (cached vectors go stale)."""
+LEXICAL_VERSION = "2"
+"""Bump when the terms BM25 indexes change (qa.text.terms): the lexical index is
+rebuilt, the cached vectors stay valid."""
 LOCK_WAIT_SECONDS = 600.0
 EMBED_CHUNK_UNITS = 2048
 """Documents are embedded in groups of about this many units, each group cached
@@ -471,6 +474,8 @@ def _settings_match(manifest: dict[str, Any], settings: Settings, embedder: Any 
         return f"the embedding model changed ({manifest.get('model')} → {settings.model})"
     if manifest.get("chunker") != CHUNKER_VERSION or manifest.get("context") != CONTEXT_VERSION:
         return "the chunker changed since the index was built"
+    if manifest.get("lexical") != LEXICAL_VERSION:
+        return "the lexical analysis changed since the index was built"
     want = model_dimension(settings.model, embedder)
     if want is not None and manifest.get("dim") != want:
         return f"the vector dimension changed ({manifest.get('dim')} → {want})"
@@ -905,6 +910,7 @@ def _write_generation(
         "dim": dim,
         "chunker": CHUNKER_VERSION,
         "context": CONTEXT_VERSION,
+        "lexical": LEXICAL_VERSION,
         "index_type": index_type,
         "generation": gen_name,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

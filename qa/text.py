@@ -45,6 +45,12 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+_ABBREVIATION_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z])s\b")
+
+
 def terms(text: str) -> list[str]:
-    """Stemmed content tokens: what the lexical index and the matchers compare."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    """Stemmed content tokens: what the lexical index and the matchers compare.
+
+    The plural of an abbreviation is the abbreviation ("VGPRs", "AEs": the
+    stemmer leaves "vgprs" apart from "vgpr")."""
+    return [stem(w) for w in words(_ABBREVIATION_PLURAL.sub(r"\1", text)) if w not in STOPWORDS]
