@@ -81,7 +81,10 @@ def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], val
     if not positions or len(matches) == 1:
         return matches[0]
 
-    def cost(m: re.Match[str]) -> float:
+    def cost(m: re.Match[str]) -> tuple[int, float]:
+        # A value that names more of the question's words wins ("24 partial responses"
+        # for "How many partial responses?", not "Two complete responses").
+        inside = sum(ps >= m.start() and pe <= m.end() for ps, pe in positions)
         best = float("inf")
         first = value_first and not m.group().lower().startswith("n")  # "(n=12)" follows its label
         for ps, pe in positions:
@@ -92,7 +95,7 @@ def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], val
             if ps < m.end() and pe > m.start():
                 d = 0  # the value contains the term ("n=32")
             best = min(best, d if d >= 0 else 3 * -d + 20)
-        return best
+        return -inside, best
 
     return min(matches, key=cost)
 
@@ -116,7 +119,9 @@ def short_answer(q: Query, text: str) -> tuple[int, int] | None:
         if not re.search(r"\bjournal\b|\bpublished\b", q.question, re.I):
             return None
     if kind:
-        found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip()]
+        # A number the question itself says ("grade 3 or 4", "part 2") is not its answer.
+        given = set(re.findall(r"\d+(?:\.\d+)?", q.question))
+        found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip() and m.group().strip() not in given]
         if kind == "count":
             # A count is not a percentage, a year, a decimal measure or a duration.
             found = [
@@ -125,8 +130,12 @@ def short_answer(q: Query, text: str) -> tuple[int, int] | None:
                 and not re.fullmatch(r"(19|20)\d\d", m.group())
                 and not re.search(r"\b(?:grade|phase|stage|type|day|days|cycle|figure|fig|table|part|version)\s*$", text[max(0, m.start() - 12) : m.start()], re.I)
             ]
+        value_first = kind in _VALUE_FIRST
+        if not found and kind == "count":
+            # "How many patients had anemia?" is often answered by a share: "anemia (44%)".
+            found, value_first = list(PATTERNS["percent"].finditer(text)), False
         if found:
-            m = _closest(found, positions, kind in _VALUE_FIRST)
+            m = _closest(found, positions, value_first)
             return m.start(), m.end()
     cm = _COLON_VALUE.match(text)
     if cm:

@@ -28,7 +28,7 @@ ANSWER_TYPES: dict[str, re.Pattern[str]] = {
     ),
     "percent": re.compile(
         r"\bwhat (?:percentage|percent|proportion|fraction|share|rate)\b|\bhow many percent\b|\bpercentage\b|"
-        r"\bproportion\b|\bresponse rate\b|\bwhat share\b|\b(?:mortality|fatality|attack|positivity) rate\b|\brate of\b"
+        r"\bproportion\b|\bhow (?:common|frequent)\b|\bresponse rate\b|\bwhat share\b|\b(?:mortality|fatality|attack|positivity) rate\b|\brate of\b"
     ),
     "count": re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b"),
     "person": re.compile(r"^\s*(?:who|whom)\b|\bwho (?:led|conducted|wrote|ran|authored|discovered|first)\b|\bwhich (?:authors?|investigators?|researchers?|scientists?)\b"),

@@ -1,0 +1,42 @@
+"""Short answers: a verbatim span of the cited sentence, of the asked-for kind (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.extract import short_answer
+from qa.query import analyse
+
+GRADE_3_4 = (
+    "Most common grade 3 or 4 adverse events were thrombocytopenia (59% of patients), anemia (44%), "
+    "fatigue (25%), hyponatremia (22%) and neutropenia (21%)"
+)
+RESPONSES = "Two complete responses (CR), six very good partial responses (VGPR), and 24 partial responses (PR)"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        ("What was the median duration of response?",
+         "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)", "4.4 months (95% CI, 3.7–10.8)"),
+        ("What was the ORR?", "Overall response rate: 26.0% (95% CI, 19.0–35.0)", "26.0% (95% CI, 19.0–35.0)"),
+        # Counts come before what they count; "VGPRs" is the plural of "VGPR".
+        ("How many VGPRs were observed?", RESPONSES, "six"),
+        ("How many partial responses were there?", RESPONSES, "24 partial responses"),
+        # The question's own numbers ("grade 3 or 4") are not the answer; a share answers "how many".
+        ("How many patients had severe (grade 3 or 4) anemia?", GRADE_3_4, "44%"),
+        ("How common was grade 3 or higher hyponatremia?", GRADE_3_4, "22%"),
+        ("Who led the trial?",
+         "Ajai Chari from Mount Sinai Hospital, New York, US and colleagues conducted a multicenter trial", "Ajai Chari"),
+        ("What dose of dexamethasone was given?", "The STORM study administered 80 mg selinexor alongside 20 mg dexamethasone", "20 mg"),
+    ],
+)
+def test_the_value_is_read_from_the_sentence(question: str, text: str, answer: str) -> None:
+    span = short_answer(analyse(question), text)
+    assert span is not None
+    assert text[span[0] : span[1]].strip(" ,;") == answer
+
+
+def test_a_reason_is_the_whole_sentence_not_a_span() -> None:
+    q = analyse("Why did most patients discontinue selinexor?")
+    assert short_answer(q, "118 (96%) patients discontinued treatment, with disease progression the most common cause") is None
