@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from qa.abbreviations import find_abbreviations
 from qa.query import Query
 from qa.text import STOPWORDS, fold, stem
 
@@ -18,7 +19,7 @@ _PCT_PAREN = r"(?:\s*\((?:95%\s*CI|CI|range)[^()]{0,40}\))?"
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
-        rf"{_NUM}(?:\s*(?:[–-]|to)\s*{_NUM})?\s*(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b{_PAREN}", re.I
+        rf"{_NUM}(?:\s*(?:[–-]|to)\s*{_NUM})?(?:\s*|-)(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b(?:\s+cycles?\b)?{_PAREN}", re.I
     ),
     "percent": re.compile(rf"\d+(?:\.\d+)?\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?%{_PCT_PAREN}"),
     "count": re.compile(
@@ -100,8 +101,40 @@ def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], val
     return min(matches, key=cost)
 
 
+_STANDS_FOR = re.compile(r"\bwhat (?:does|do|did) (?:the )?(?:abbreviation |acronym )?([A-Za-z][\w-]*) (?:stand|stands) for\b|\bwhat is the (?:full (?:name|form)|long form) of ([A-Za-z][\w-]*)", re.I)
+# A bare value is the answer to "What was/is the ...?", not to "Which proteins ...?".
+_ASKS_ATTRIBUTE = re.compile(r"^\s*what (?:is|was|are|were)\b", re.I)
+
+
+def _long_form(short: str, text: str) -> tuple[int, int] | None:
+    """Span of the words an abbreviation stands for, where text defines it: "Exportin 1 (XPO1)"."""
+    long = find_abbreviations(text).get(fold(short))
+    if long:
+        i = text.find(f"{long} ({short}")
+        if i >= 0:
+            return i, i + len(long)
+    # Not spelled letter by letter ("Exportin 1" for XPO1): the words just before
+    # "(XPO1)", back to a function word or punctuation, one word per letter at most.
+    paren = re.search(rf"\(\s*{re.escape(short)}\b", text)
+    if not paren:
+        return None
+    words = list(re.finditer(r"[\w’'-]+", text[: paren.start()]))
+    start = None
+    for w in reversed(words[-sum(c.isalnum() for c in short) :]):
+        gap = text[w.end() : start if start is not None else paren.start()]
+        if w.group().lower() in STOPWORDS or gap.strip():
+            break
+        start = w.start()
+    if start is None:
+        return None
+    return start, len(text[: paren.start()].rstrip())
+
+
 def short_answer(q: Query, text: str) -> tuple[int, int] | None:
     """Span (relative to text) of the value answering q, or None."""
+    stands = _STANDS_FOR.search(q.question)
+    if stands:
+        return _long_form(stands.group(1) or stands.group(2), text)
     positions = _term_positions(q, text)
     kind = q.answer_type
     if kind == "reason":
@@ -143,7 +176,7 @@ def short_answer(q: Query, text: str) -> tuple[int, int] | None:
         wanted = set(q.core).union(*q.alternatives.values()) if q.alternatives else set(q.core)
         if label_terms & wanted:
             return cm.start("value"), cm.end("value")
-    if kind is None:
+    if kind is None and _ASKS_ATTRIBUTE.search(q.question):
         found = list(_COPULA_VALUE.finditer(text))
         if found:
             m = _closest(found, positions, False)

@@ -30,7 +30,7 @@ ANSWER_TYPES: dict[str, re.Pattern[str]] = {
         r"\bwhat (?:percentage|percent|proportion|fraction|share|rate)\b|\bhow many percent\b|\bpercentage\b|"
         r"\bproportion\b|\bhow (?:common|frequent)\b|\bresponse rate\b|\bwhat share\b|\b(?:mortality|fatality|attack|positivity) rate\b|\brate of\b"
     ),
-    "count": re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b"),
+    "count": re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b|\bsample size\b"),
     "person": re.compile(r"^\s*(?:who|whom)\b|\bwho (?:led|conducted|wrote|ran|authored|discovered|first)\b|\bwhich (?:authors?|investigators?|researchers?|scientists?)\b"),
     "date": re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what year\b|\bwhen (?:was|were|did)\b"),
     "place": re.compile(r"^\s*where\b|\bwhich (?:country|countries|city|cities|hospital|institution|center|centre|region|province)\b|\bin what (?:country|city)\b"),

@@ -40,3 +40,21 @@ def test_the_value_is_read_from_the_sentence(question: str, text: str, answer: s
 def test_a_reason_is_the_whole_sentence_not_a_span() -> None:
     q = analyse("Why did most patients discontinue selinexor?")
     assert short_answer(q, "118 (96%) patients discontinued treatment, with disease progression the most common cause") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        ("What does XPO1 stand for?", "Exportin 1 (XPO1) is involved in the exportation of nuclear proteins", "Exportin 1"),
+        ("How long was each treatment cycle?", "on days 1 and 3 of every week for 4-week cycles to assess safety", "4-week cycles"),
+        ("What was the sample size of the efficacy population?", "to assess safety (n=123) and efficacy (n=122).", "n=122"),
+    ],
+)
+def test_definitions_cycles_and_sample_sizes(question: str, text: str, answer: str) -> None:
+    span = short_answer(analyse(question), text)
+    assert span is not None and text[span[0] : span[1]] == answer
+
+
+def test_a_which_question_gets_no_stray_number() -> None:
+    text = "a four-protein classifier (IRF3, ARL2BP, ZBTB17, and ATRX) which had a prediction accuracy of 83%"
+    assert short_answer(analyse("Which proteins make up the response classifier?"), text) is None
