@@ -131,8 +131,11 @@ def _long_form(short: str, text: str) -> tuple[int, int] | None:
 
 
 def short_answer(q: Query, text: str) -> tuple[int, int] | None:
-    """Span (relative to text) of the value answering q, or None."""
-    stands = _STANDS_FOR.search(q.question)
+    """Span (relative to text) of the value answering q, or None.
+
+    The question read is q.text: a follow-up as it was searched ("and the
+    overall survival?" -> "What was the median overall survival?")."""
+    stands = _STANDS_FOR.search(q.text)
     if stands:
         return _long_form(stands.group(1) or stands.group(2), text)
     positions = _term_positions(q, text)
@@ -153,7 +156,7 @@ def short_answer(q: Query, text: str) -> tuple[int, int] | None:
             return None
     if kind:
         # A number the question itself says ("grade 3 or 4", "part 2") is not its answer.
-        given = set(re.findall(r"\d+(?:\.\d+)?", q.question))
+        given = set(re.findall(r"\d+(?:\.\d+)?", q.text))
         found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip() and m.group().strip() not in given]
         if kind == "count":
             # A count is not a percentage, a year, a decimal measure or a duration.
@@ -176,7 +179,7 @@ def short_answer(q: Query, text: str) -> tuple[int, int] | None:
         wanted = set(q.core).union(*q.alternatives.values()) if q.alternatives else set(q.core)
         if label_terms & wanted:
             return cm.start("value"), cm.end("value")
-    if kind is None and _ASKS_ATTRIBUTE.search(q.question):
+    if kind is None and _ASKS_ATTRIBUTE.search(q.text):
         found = list(_COPULA_VALUE.finditer(text))
         if found:
             m = _closest(found, positions, False)
