@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import stat
 import time
 import uuid
@@ -62,9 +61,10 @@ LEXICAL_VERSION = "2"
 """Bump when the terms BM25 indexes change (qa.text.terms): the lexical index is
 rebuilt, the cached vectors stay valid."""
 LOCK_WAIT_SECONDS = 600.0
-EMBED_CHUNK_UNITS = 2048
-"""Documents are embedded in groups of about this many units, each group cached
-as soon as it is done, so an interrupted build keeps the work finished."""
+EMBED_CHUNK_UNITS = 512
+"""Documents are embedded in groups of about this many units (a few seconds on
+a laptop's CPU), each group cached as soon as it is done, so an interrupted
+build keeps the work finished, and each reported through `progress`."""
 
 Progress = Callable[[str], None]
 
@@ -798,8 +798,8 @@ def _build(
 
     def embed(todo: list[int]) -> None:
         total = sum(docs[i].units for i in todo)
-        progress(f"Embedding {total} units from {len(todo)} document(s) with {settings.model}…")
-        show_bar = total > 256 and sys.stderr.isatty()  # no bar noise in logs and CI
+        progress(f"Embedding {total:,} units from {len(todo)} document(s) with {settings.model}…")
+        done = 0
         group: list[int] = []
         size = 0
         for n, doc_id in enumerate(todo):
@@ -807,7 +807,7 @@ def _build(
             size += docs[doc_id].units
             if size >= EMBED_CHUNK_UNITS or n == len(todo) - 1:
                 texts = [embedding_text(u) for i in group for u in units[starts[i] : starts[i + 1]]]
-                vecs = embedder.encode(texts, progress=show_bar)
+                vecs = embedder.encode(texts)
                 off = 0
                 for i in group:
                     v = vecs[off : off + docs[i].units]
@@ -819,6 +819,9 @@ def _build(
                     _fsync_write(cache / f"{docs[i].sha256}.npy", _npy_bytes(v), sync=False)
                     report.embedded_documents.append(docs[i].path)
                 report.embedded_units += len(texts)
+                done += len(texts)
+                if total > EMBED_CHUNK_UNITS:
+                    progress(f"Embedded {done:,} of {total:,} units ({100 * done // total}%)…")
                 group, size = [], 0
 
     if pending:

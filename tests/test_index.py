@@ -83,6 +83,22 @@ def test_only_changed_documents_are_re_embedded(corpus_copy: Path, tmp_path: Pat
     assert report.removed_documents == ["other.txt"] and len(idx.docs) == 1
 
 
+def test_a_build_reports_its_progress_group_by_group(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
+    import qa.store
+
+    monkeypatch.setattr(qa.store, "EMBED_CHUNK_UNITS", 10)
+    (corpus_copy / "other.txt").write_text("Another trial\n\nThe median age was 70 years. Nausea was common.\n")
+    lines: list[str] = []
+    idx, report = build(corpus_copy, tmp_path / "index", CountingEmbedder(), progress=lines.append)
+    total = report.units
+    first = idx.docs[0].units  # a document is one group, however large
+    assert lines[0].startswith(f"Embedding {total} units from 2 document(s)")
+    assert [line for line in lines if line.startswith("Embedded ")] == [
+        f"Embedded {first} of {total} units ({100 * first // total}%)…",
+        f"Embedded {total} of {total} units (100%)…",
+    ]
+
+
 def test_damaged_index_is_detected_and_rebuilt(corpus_copy: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build(corpus_copy, index, CountingEmbedder())
