@@ -326,3 +326,14 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     for r in rows:
         out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
     return "\n".join(out)
+
+
+def finish(res: dict[str, Any], t0: float, json_arg: str | None, render: Any) -> int:
+    """Close a benchmark run: end-of-run figures, then JSON to a file ('--json PATH'),
+    JSON on stdout instead of the table ('--json -'), or the rendered table."""
+    res["load_average_at_end"] = round(os.getloadavg()[0], 2)
+    res["total_s"] = time.perf_counter() - t0
+    if json_arg and json_arg != "-":
+        Path(json_arg).write_text(json.dumps(res, indent=1), "utf-8")
+    print(json.dumps(res, indent=1) if json_arg == "-" else render(res))
+    return 0

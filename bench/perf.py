@@ -26,12 +26,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
+    finish,
     COVIDQA,
     Child,
     DEFAULT_WORKDIR,
     PYTHON,
     QA,
-    ROOT,
     STORM_CORPUS,
     Corpus,
     Timer,
@@ -564,16 +564,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         c = prepare_storm(a.workdir, a.storm) if name == "storm" else prepare_covidqa(a.workdir, a.covidqa)
         res["corpora"][name] = bench_corpus(c, a)
-    res["load_average_at_end"] = round(os.getloadavg()[0], 2)
-    res["total_s"] = time.perf_counter() - t0
-    log(f"done in {res['total_s']:.0f} s")
-    if a.json and a.json != "-":
-        Path(a.json).write_text(json.dumps(res, indent=1), "utf-8")
-    if a.json == "-":
-        print(json.dumps(res, indent=1))
-    else:
-        print(render(res))
-    return 0
+    log(f"done in {time.perf_counter() - t0:.0f} s")
+    return finish(res, t0, a.json, render)
 
 
 if __name__ == "__main__":

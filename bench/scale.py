@@ -40,7 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_WORKDIR, PYTHON, Timer, fmt_seconds, machine, median, peak_rss_mb, percentile, run_child, table  # noqa: E402
+from common import DEFAULT_WORKDIR, PYTHON, Timer, finish, fmt_seconds, machine, median, peak_rss_mb, percentile, run_child, table  # noqa: E402
 from qa.store import HNSW_EF_SEARCH, HNSW_M  # noqa: E402  (no torch: qa.store imports FAISS lazily)
 
 DIM = 384
@@ -498,15 +498,7 @@ def main(argv: list[str] | None = None) -> int:
             res["real"] = _child(["--worker", "real:", "--dir", str(idx)])
         else:
             log(f"--real: no index in {idx}; run bench/perf.py --corpora covidqa first")
-    res["load_average_at_end"] = round(os.getloadavg()[0], 2)
-    res["total_s"] = time.perf_counter() - t0
-    if a.json and a.json != "-":
-        Path(a.json).write_text(json.dumps(res, indent=1), "utf-8")
-    if a.json == "-":
-        print(json.dumps(res, indent=1))
-    else:
-        print(render(res))
-    return 0
+    return finish(res, t0, a.json, render)
 
 
 if __name__ == "__main__":

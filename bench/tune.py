@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
