@@ -60,9 +60,10 @@ class Settings:
     candidates: int = 100
     """Units taken from each of dense and lexical search before reranking."""
     abstain_below: float = -2.01
-    """Answerability (top score + coverage − 3 × unknown-term share) under which qa
-    says the corpus does not answer; fitted on the STORM gold set and COVID-QA dev
-    (bench/calibrate.py)."""
+    """Answerability (top score + coverage − 3 × unknown-term share, − 10 when the
+    best passage contradicts the question: part 1 asked, only part 2 reported)
+    under which qa says the corpus does not answer; fitted on the STORM gold set
+    and COVID-QA dev (bench/calibrate.py)."""
     abstain_below_value: float = 0.549
     """The same for questions asking for a value (how many, how long, what
     percentage...): a value from a weakly matching sentence is likely another's."""

@@ -122,7 +122,48 @@ def unknown_share(index: CorpusIndex, q: Query) -> float:
 def answerability(index: CorpusIndex, q: Query, top: Scored) -> float:
     """How likely the best unit answers at all (compared with Settings.abstain_below
     and abstain_below_value)."""
-    return top.score + top.features["coverage"] - 3.0 * unknown_share(index, q)
+    # A contradiction outweighs any match: the unit answers another question.
+    penalty = CONTRADICTION if contradicts(index, q, top) else 0.0
+    return top.score + top.features["coverage"] - 3.0 * unknown_share(index, q) - penalty
+
+
+CONTRADICTION = 10.0
+
+
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_PART = re.compile(r"\b(part|phase|cohort|arm|stage|wave)\s+(\d+|one|two|three|four|five|iv|i{1,3})([a-c]?)\b", re.I)
+_NON = re.compile(r"\bnon-?([a-z]{3,})", re.I)
+
+
+def _parts(text: str) -> set[tuple[str, str]]:
+    """("part", "2") for "part two", ("phase", "2b") for "phase IIb"."""
+    out = set()
+    for noun, num, suffix in _PART.findall(text):
+        num = num.lower()
+        out.add((noun.lower(), _NUMBER_WORDS.get(num, num) + suffix.lower()))
+    return out
+
+
+def contradicts(index: CorpusIndex, q: Query, top: Scored) -> bool:
+    """The best unit is about something else than the question says: the
+    question asks about part 1 where its document reports only part 2, or about
+    non-responders where the unit speaks of responders."""
+    unit = index.units[top.unit]
+    asked = _parts(q.text)
+    if asked:
+        a, b = index.doc_unit_ranges[unit.doc]
+        reported = set().union(*(_parts(u.text) for u in index.units[a:b]))
+        for noun, num in asked:
+            others = {n for k, n in reported if k == noun}
+            if others and num not in others and num.rstrip("abc") not in {n.rstrip("abc") for n in others}:
+                return True
+    text, asked_text = fold(unit.text), fold(q.text)
+    for word in _NON.findall(asked_text):
+        if re.search(rf"(?<!non)(?<!non-)\b{re.escape(word[:5])}", asked_text):
+            continue  # the question asks about both ("invasive and non-invasive ventilation")
+        if stem(word)[:5] in text and not re.search(rf"\bnon-?{re.escape(word[:5])}", text):
+            return True
+    return False
 
 
 _LABEL = re.compile(r"^([^:]{2,60}):\s+\S")

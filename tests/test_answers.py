@@ -63,6 +63,24 @@ def test_a_value_the_article_does_not_report_is_not_invented(storm_engine, quest
     assert ans.abstained and ans.answer is None and ans.citations
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What dose of selinexor was used in part 1 of STORM?",  # the article reports part 2
+        "What was the median overall survival in non-responders?",  # it reports responders' survival
+    ],
+)
+def test_a_question_the_best_passage_contradicts_is_not_answered(storm_engine, question: str) -> None:
+    ans = storm_engine.ask(question)
+    assert ans.abstained and ans.answer is None
+
+
+def test_the_part_or_group_the_article_reports_is_answered(storm_engine) -> None:
+    for question in ("Who was the lead investigator of the STORM part 2 trial?",
+                     "How many responders and non-responders were analyzed for biomarkers?"):
+        assert not storm_engine.ask(question).abstained
+
+
 def test_a_description_is_cited_as_a_passage_of_two_sentences(storm_engine) -> None:
     ans = storm_engine.ask("What is XPO1?")
     first = ans.citations[0]

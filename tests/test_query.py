@@ -71,3 +71,10 @@ def test_an_ambiguous_clipped_word_is_left_alone() -> None:
     q = analyse("Was dex given?")
     expand_clipped(q, lexical.completions, lexical.vocab.__contains__)
     assert "dex" not in q.alternatives
+
+
+def test_parts_phases_and_arms_are_read_with_their_numbers() -> None:
+    from qa.retrieve import _parts
+
+    assert _parts("This formed part two of the STORM study, a phase IIb trial") == {("part", "2"), ("phase", "2b")}
+    assert _parts("in Part 1 and cohort 3") == {("part", "1"), ("cohort", "3")}
