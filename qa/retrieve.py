@@ -132,6 +132,7 @@ CONTRADICTION = 10.0
 
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _PART = re.compile(r"\b(part|phase|cohort|arm|stage|wave)\s+(\d+|one|two|three|four|five|iv|i{1,3})([a-c]?)\b", re.I)
+_NAME = re.compile(r"\b[A-Z]{4,}(?:-[A-Z0-9]+)*\b|\b[A-Z0-9]+(?:-[A-Z0-9]+)*-[A-Z]{4,}\b")
 _NON = re.compile(r"\bnon-?([a-z]{3,})", re.I)
 
 
@@ -146,8 +147,9 @@ def _parts(text: str) -> set[tuple[str, str]]:
 
 def contradicts(index: CorpusIndex, q: Query, top: Scored) -> bool:
     """The best unit is about something else than the question says: the
-    question asks about part 1 where its document reports only part 2, or about
-    non-responders where the unit speaks of responders."""
+    question names a trial or agent the corpus never names, asks about part 1
+    where the document reports only part 2, or about non-responders where the
+    unit speaks of responders."""
     unit = index.units[top.unit]
     asked = _parts(q.text)
     if asked:
@@ -157,6 +159,10 @@ def contradicts(index: CorpusIndex, q: Query, top: Scored) -> bool:
             others = {n for k, n in reported if k == noun}
             if others and num not in others and num.rstrip("abc") not in {n.rstrip("abc") for n in others}:
                 return True
+    for name in _NAME.findall(q.text):
+        parts = terms(name)
+        if parts and not any(t in index.lexical.vocab or q.alternatives.get(t) for t in parts):
+            return True  # a trial or agent the corpus never names ("the BOSTON trial")
     text, asked_text = fold(unit.text), fold(q.text)
     for word in _NON.findall(asked_text):
         if re.search(rf"(?<!non)(?<!non-)\b{re.escape(word[:5])}", asked_text):
