@@ -113,10 +113,20 @@ def unknown_share(index: CorpusIndex, q: Query) -> float:
     core = list(dict.fromkeys(q.core))
     if not core:
         return 0.0
-    vocab = index.lexical.vocab
     idf = {t: index.lexical.idf_of(t) for t in core}
-    missing = sum(w for t, w in idf.items() if t not in vocab and not any(a in vocab for a in q.alternatives.get(t, ())))
+    missing = sum(w for t, w in idf.items() if _unknown(index, q, t))
     return missing / (sum(idf.values()) or 1.0)
+
+
+def _unknown(index: CorpusIndex, q: Query, term: str) -> bool:
+    """The corpus never uses the term, nor any word the question lets stand in for it."""
+    vocab = index.lexical.vocab
+    return term not in vocab and not any(a in vocab for a in q.alternatives.get(term, ()))
+
+
+CONTRADICTION = 10.0
+"""Subtracted from the answerability when the best unit contradicts the question:
+more than any match adds, so such a question is always abstained on."""
 
 
 def answerability(index: CorpusIndex, q: Query, top: Scored) -> float:
@@ -125,9 +135,6 @@ def answerability(index: CorpusIndex, q: Query, top: Scored) -> float:
     # A contradiction outweighs any match: the unit answers another question.
     penalty = CONTRADICTION if contradicts(index, q, top) else 0.0
     return top.score + top.features["coverage"] - 3.0 * unknown_share(index, q) - penalty
-
-
-CONTRADICTION = 10.0
 
 
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4"}
@@ -161,7 +168,7 @@ def contradicts(index: CorpusIndex, q: Query, top: Scored) -> bool:
                 return True
     for name in _NAME.findall(q.text):
         parts = terms(name)
-        if parts and not any(t in index.lexical.vocab or q.alternatives.get(t) for t in parts):
+        if parts and all(_unknown(index, q, t) for t in parts):
             return True  # a trial or agent the corpus never names ("the BOSTON trial")
     text, asked_text = fold(unit.text), fold(q.text)
     for word in _NON.findall(asked_text):
