@@ -62,7 +62,7 @@ class Settings:
     abstain_below: float = -2.01
     """Answerability (top score + coverage − 3 × unknown-term share, − 10 when the
     best passage contradicts the question: part 1 asked, only part 2 reported;
-    a trial the corpus never names)
+    a trial the corpus never names; the median of another quantity)
     under which qa says the corpus does not answer; fitted on the STORM gold set
     and COVID-QA dev (bench/calibrate.py)."""
     abstain_below_value: float = 0.549

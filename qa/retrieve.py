@@ -18,7 +18,7 @@ import numpy as np
 
 from qa.config import Settings, Weights
 from qa.query import UNIT_TYPES, Query
-from qa.text import fold, stem, terms
+from qa.text import STOPWORDS, fold, stem, terms
 
 _WORD = re.compile(r"[^\W_]+")
 from qa.store import CorpusIndex
@@ -152,12 +152,56 @@ def _parts(text: str) -> set[tuple[str, str]]:
     return out
 
 
+_STATISTIC = frozenset({"median", "mean", "average"})
+_LINKS = frozenset({"to", "of", "since", "from", "until", "after", "before"})
+_QUANTITY = frozenset(
+    stem(w)
+    for w in """time duration number rate proportion percentage percent level value count total length
+    period interval patients participants subjects cases people individuals median mean average""".split()
+)
+"""Words that name the kind of quantity or whose it is, not which quantity."""
+
+
+def measured(question: str) -> list[str]:
+    """The specific words of the quantity a statistic is asked for: "median time
+    to progression" -> [progress]; "mean incubation period" -> [incub]."""
+    tokens = fold(question).split()
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.strip("?.,;:()") not in _STATISTIC:
+            continue
+        for j in range(i + 1, len(tokens)):
+            word = tokens[j].strip("()\"'")
+            bare = word.rstrip("?.,;:")
+            if not bare:
+                break
+            if bare in _LINKS and j + 1 < len(tokens) and tokens[j + 1] not in STOPWORDS:
+                continue
+            if bare in STOPWORDS:
+                break
+            out.extend(t for t in terms(bare) if not t.isdigit() and t not in _QUANTITY)
+            if word != bare:
+                break  # the clause ends here
+    return list(dict.fromkeys(out))
+
+
 def contradicts(index: CorpusIndex, q: Query, top: Scored) -> bool:
     """The best unit is about something else than the question says: the
     question names a trial or agent the corpus never names, asks about part 1
-    where the document reports only part 2, or about non-responders where the
-    unit speaks of responders."""
+    where the document reports only part 2, about non-responders where the
+    unit speaks of responders, or for the median of a quantity the unit does
+    not name although its document uses the words ("median follow-up" answered
+    by "median time to response")."""
     unit = index.units[top.unit]
+    # Words the document never uses may be the asker's paraphrase; of those it
+    # uses, a unit lacking half or more reports another quantity ("median
+    # overall survival" for "median progression-free survival").
+    known = [t for t in measured(q.text) if unit.doc in index.docs_with_term(t)]
+    if known:
+        unit_terms = set(index.unit_terms(top.unit))
+        missing = [t for t in known if t not in unit_terms and not q.alternatives.get(t, set()) & unit_terms]
+        if 2 * len(missing) >= len(known):
+            return True
     asked = _parts(q.text)
     if asked:
         a, b = index.doc_unit_ranges[unit.doc]

@@ -48,10 +48,10 @@ def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
         right += any(s in a.citations[0].text for s in g["gold"])
     assert right / len(answerable) >= 0.90
     # Abstention is calibrated: few answerable questions are refused, and
-    # about half of the questions the article does not answer are.
-    assert sum(a.abstained for a in answers) / len(answerable) <= 0.05
+    # most of the questions the article does not answer are (issue 4's targets).
+    assert sum(a.abstained for a in answers) / len(answerable) <= 0.03
     unanswerable = storm_engine.ask_many([g["question"] for g in gold if not g["gold"]])
-    assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.45
+    assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.80
 
 
 @pytest.mark.parametrize(
@@ -69,6 +69,8 @@ def test_a_value_the_article_does_not_report_is_not_invented(storm_engine, quest
         "What dose of selinexor was used in part 1 of STORM?",  # the article reports part 2
         "What was the median overall survival in non-responders?",  # it reports responders' survival
         "What was the ORR in the BOSTON trial of selinexor, bortezomib and dexamethasone?",  # it never names BOSTON
+        "What was the median follow-up time?",  # it gives the median time to response, and follow-up elsewhere
+        "What was the median progression-free survival?",  # it gives median overall survival only
     ],
 )
 def test_a_question_the_best_passage_contradicts_is_not_answered(storm_engine, question: str) -> None:
@@ -79,7 +81,9 @@ def test_a_question_the_best_passage_contradicts_is_not_answered(storm_engine, q
 def test_the_part_or_group_the_article_reports_is_answered(storm_engine) -> None:
     for question in ("Who was the lead investigator of the STORM part 2 trial?",
                      "How many responders and non-responders were analyzed for biomarkers?",
-                     "WHAT WAS THE MEDIAN DURATION OF RESPONSE IN STORM?"):
+                     "WHAT WAS THE MEDIAN DURATION OF RESPONSE IN STORM?",
+                     "What was the median time to response?",
+                     "What was the median time since myeloma diagnosis?"):  # "diagnosis": a word it never uses
         assert not storm_engine.ask(question).abstained
 
 

@@ -78,3 +78,21 @@ def test_parts_phases_and_arms_are_read_with_their_numbers() -> None:
 
     assert _parts("This formed part two of the STORM study, a phase IIb trial") == {("part", "2"), ("phase", "2b")}
     assert _parts("in Part 1 and cohort 3") == {("part", "1"), ("cohort", "3")}
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("What was the median time to progression?", ["progress"]),
+        ("What was the median follow-up time?", ["follow"]),
+        ("What was the median progression-free survival with sel-dex?", ["progress", "free", "surviv"]),
+        ("What was the median age of the study population?", ["age"]),
+        ("What is the mean time from onset of symptoms to ICU admission?", ["onset", "symptom", "icu", "admiss"]),
+        ("What does XPO1 mean?", []),
+        ("What was the overall response rate?", []),
+    ],
+)
+def test_the_quantity_a_statistic_is_asked_for_is_read_without_its_kind(question: str, words: list[str]) -> None:
+    from qa.retrieve import measured
+
+    assert measured(question) == words
