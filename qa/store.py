@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 2
 CONTEXT_VERSION = "2"
 """Bump when the text embedded for a unit changes (cached vectors go stale)."""
-LEXICAL_VERSION = "2"
+LEXICAL_VERSION = "3"
 """Bump when the terms BM25 indexes change (qa.text.terms): the lexical index is
 rebuilt, the cached vectors stay valid."""
 LOCK_WAIT_SECONDS = 600.0

@@ -16,7 +16,7 @@ STOPWORDS = frozenset(
     just me more most my myself no nor not now of off on once only or other our ours ourselves
     out over own same she should so some such than that the their theirs them themselves then
     there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours yourself yourselves
+    which while who whom why will with would you your yours yourself yourselves every
     how many much whose tell give describe explain list name please also any did does according
     study article paper authors reported report reports say says said mentioned mention
     """.split()
