@@ -157,9 +157,13 @@ _LINKS = frozenset({"to", "of", "since", "from", "until", "after", "before"})
 _QUANTITY = frozenset(
     stem(w)
     for w in """time duration number rate proportion percentage percent level value count total length
-    period interval patients participants subjects cases people individuals median mean average""".split()
+    period interval median mean average""".split()
 )
-"""Words that name the kind of quantity or whose it is, not which quantity."""
+"""Words that name the kind of quantity, not which quantity."""
+_POPULATION = frozenset(
+    stem(w) for w in "patients participants subjects cases people persons individuals children adults men women".split()
+)
+"""Whose quantity it is: "of patients" ends the measure ("median age of patients treated with...")."""
 
 
 def measured(question: str) -> list[str]:
@@ -170,16 +174,22 @@ def measured(question: str) -> list[str]:
     for i, tok in enumerate(tokens):
         if tok.strip("?.,;:()") not in _STATISTIC:
             continue
+        linked = False
         for j in range(i + 1, len(tokens)):
             word = tokens[j].strip("()\"'")
             bare = word.rstrip("?.,;:")
             if not bare:
                 break
             if bare in _LINKS and j + 1 < len(tokens) and tokens[j + 1] not in STOPWORDS:
+                linked = True
                 continue
             if bare in STOPWORDS:
                 break
-            out.extend(t for t in terms(bare) if not t.isdigit() and t not in _QUANTITY)
+            found = [t for t in terms(bare) if not t.isdigit()]
+            if linked and any(t in _POPULATION for t in found):
+                break
+            out.extend(t for t in found if t not in _QUANTITY and t not in _POPULATION)
+            linked = False
             if word != bare:
                 break  # the clause ends here
     return list(dict.fromkeys(out))

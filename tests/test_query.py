@@ -88,6 +88,8 @@ def test_parts_phases_and_arms_are_read_with_their_numbers() -> None:
         ("What was the median progression-free survival with sel-dex?", ["progress", "free", "surviv"]),
         ("What was the median age of the study population?", ["age"]),
         ("What is the mean time from onset of symptoms to ICU admission?", ["onset", "symptom", "icu", "admiss"]),
+        ("What was the median overall survival of patients treated with dexamethasone?", ["overal", "surviv"]),
+        ("What was the median case age?", ["age"]),
         ("What does XPO1 mean?", []),
         ("What was the overall response rate?", []),
     ],
