@@ -196,35 +196,57 @@ def measured(question: str) -> list[str]:
 
 
 def contradicts(index: CorpusIndex, q: Query, top: Scored) -> bool:
-    """The best unit is about something else than the question says: the
-    question names a trial or agent the corpus never names, asks about part 1
-    where the document reports only part 2, about non-responders where the
-    unit speaks of responders, or for the median of a quantity the unit does
-    not name although its document uses the words ("median follow-up" answered
-    by "median time to response")."""
+    """The best unit is about something else than the question says."""
     unit = index.units[top.unit]
-    # Words the document never uses may be the asker's paraphrase; of those it
-    # uses, a unit lacking half or more reports another quantity ("median
-    # overall survival" for "median progression-free survival").
-    known = [t for t in measured(q.text) if unit.doc in index.docs_with_term(t)]
-    if known:
-        unit_terms = set(index.unit_terms(top.unit))
-        missing = [t for t in known if t not in unit_terms and not q.alternatives.get(t, set()) & unit_terms]
-        if 2 * len(missing) >= len(known):
-            return True
+    return (
+        _another_quantity(index, q, top.unit)
+        or _another_part(index, q, unit.doc)
+        or _unnamed_trial(index, q)
+        or _non_asked(q, unit.text)
+    )
+
+
+def _another_quantity(index: CorpusIndex, q: Query, i: int) -> bool:
+    """The question asks for the median of a quantity the unit does not name,
+    though its document uses the words ("median follow-up time" answered by
+    "median time to PR"). Words the document never uses may be the asker's
+    paraphrase; of those it uses, a unit lacking half or more reports another
+    quantity ("median overall survival" for "median progression-free survival")."""
+    doc = index.units[i].doc
+    known = [t for t in measured(q.text) if doc in index.docs_with_term(t)]
+    if not known:
+        return False
+    unit_terms = set(index.unit_terms(i))
+    missing = [t for t in known if t not in unit_terms and not q.alternatives.get(t, set()) & unit_terms]
+    return 2 * len(missing) >= len(known)
+
+
+def _another_part(index: CorpusIndex, q: Query, doc: int) -> bool:
+    """The question asks about part 1 where the document reports only part 2."""
     asked = _parts(q.text)
-    if asked:
-        a, b = index.doc_unit_ranges[unit.doc]
-        reported = set().union(*(_parts(u.text) for u in index.units[a:b]))
-        for noun, num in asked:
-            others = {n for k, n in reported if k == noun}
-            if others and num not in others and num.rstrip("abc") not in {n.rstrip("abc") for n in others}:
-                return True
+    if not asked:
+        return False
+    a, b = index.doc_unit_ranges[doc]
+    reported = set().union(*(_parts(u.text) for u in index.units[a:b]))
+    for noun, num in asked:
+        others = {n for k, n in reported if k == noun}
+        if others and num not in others and num.rstrip("abc") not in {n.rstrip("abc") for n in others}:
+            return True
+    return False
+
+
+def _unnamed_trial(index: CorpusIndex, q: Query) -> bool:
+    """The question names a trial or agent the corpus never names ("the BOSTON trial")."""
     for name in _NAME.findall(q.text):
         parts = terms(name)
         if parts and all(_unknown(index, q, t) for t in parts):
-            return True  # a trial or agent the corpus never names ("the BOSTON trial")
-    text, asked_text = fold(unit.text), fold(q.text)
+            return True
+    return False
+
+
+def _non_asked(q: Query, unit_text: str) -> bool:
+    """The question asks about non-responders where the unit speaks of responders."""
+    text, asked_text = fold(unit_text), fold(q.text)
     for word in _NON.findall(asked_text):
         if re.search(rf"(?<!non)(?<!non-)\b{re.escape(word[:5])}", asked_text):
             continue  # the question asks about both ("invasive and non-invasive ventilation")
