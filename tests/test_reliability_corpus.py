@@ -181,14 +181,19 @@ def test_skipped_and_vanished_files_do_not_make_the_index_stale(hostile) -> None
     assert len(again.units) == len(idx.units)
 
 
-def test_warnings_and_answers_on_screen_are_literal(hostile, capsys: pytest.CaptureFixture[str]) -> None:
+def _ask_on_screen(hostile, capsys: pytest.CaptureFixture[str], k: int, question: str, raw: list[str]) -> tuple[str, str]:
+    """Ask with the CLI over the hostile corpus; no raw control character reaches the terminal."""
     corpus, index, *_ = hostile
-    rc = main(["ask", "--corpus", str(corpus), "--index", str(index), "-k", "3",
-               "What was the overall survival with redcolumab in the evil arm?"])
+    rc = main(["ask", "--corpus", str(corpus), "--index", str(index), "-k", str(k), question])
     out, err = capsys.readouterr()
     assert rc == 0, err
-    for c in RAW_CONTROLS:
+    for c in raw:
         assert c not in out and c not in err, repr(c)
+    return out, err
+
+
+def test_warnings_and_answers_on_screen_are_literal(hostile, capsys: pytest.CaptureFixture[str]) -> None:
+    out, err = _ask_on_screen(hostile, capsys, 3, "What was the overall survival with redcolumab in the evil arm?", RAW_CONTROLS)
     # Markup shows as written, escape sequences as visible stand-ins.
     assert "[bold red]31 months[/bold red]" in out and "[link=http://evil.example]evil arm[/link]" in out
     assert "␛]0;pwned␇overall survival" in out
@@ -196,13 +201,8 @@ def test_warnings_and_answers_on_screen_are_literal(hostile, capsys: pytest.Capt
 
 
 def test_file_names_on_screen_are_literal(hostile, capsys: pytest.CaptureFixture[str]) -> None:
-    corpus, index, *_ = hostile
-    rc = main(["ask", "--corpus", str(corpus), "--index", str(index), "-k", "10",
-               "How many deaths or relapses did the file with escape sequences in its name report?"])
-    out, err = capsys.readouterr()
-    assert rc == 0, err
-    for c in RAW_CONTROLS + ["\udce9"]:
-        assert c not in out and c not in err, repr(c)
+    question = "How many deaths or relapses did the file with escape sequences in its name report?"
+    out, _ = _ask_on_screen(hostile, capsys, 10, question, RAW_CONTROLS + ["\udce9"])
     assert "␛[31mred␛[0m [bold]name[/bold].txt:" in out
     assert "caf\ufffd-name.txt:" in out
 
