@@ -18,10 +18,10 @@ import numpy as np
 
 from qa.config import Settings, Weights
 from qa.query import UNIT_TYPES, Query
+from qa.store import CorpusIndex
 from qa.text import STOPWORDS, fold, stem, terms
 
 _WORD = re.compile(r"[^\W_]+")
-from qa.store import CorpusIndex
 
 
 @dataclass(slots=True)

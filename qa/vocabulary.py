@@ -139,7 +139,6 @@ SYNONYMS: dict[str, str] = {
     "incidence": "percentage rate",
     "frequency": "percentage",
     "fraction": "rate proportion percentage",
-    "at least one": "any",
     "every patient": "100% all patients",
     "all patients": "100%",
     "proportion": "rate percentage fraction",
