@@ -6,7 +6,7 @@
 The naive pipelines split each document into sentences with a plain regular
 expression (a full stop, question or exclamation mark followed by space), then
 retrieve with dense search alone (FAISS inner product over all-MiniLM-L6-v2
-vectors) or BM25 alone. All three are scored by the same rule (qa.evaluate):
+vectors) or BM25 alone. All three are scored by the same rule (qa.answering.evaluate):
 P@1, P@3 and MRR@10 over the answerable questions, a citation longer than
 max(400, 1.5 × the gold length) never counting.
 """
@@ -24,12 +24,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa import evaluate  # noqa: E402
+from qa.answering import evaluate  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.embed import Embedder  # noqa: E402
-from qa.engine import Engine  # noqa: E402
-from qa.ingest import corpus_files  # noqa: E402
-from qa.lexical import LexicalIndex  # noqa: E402
+from qa.index.embed import Embedder  # noqa: E402
+from qa.answering.engine import Engine  # noqa: E402
+from qa.reading.files import corpus_files  # noqa: E402
+from qa.index.lexical import LexicalIndex  # noqa: E402
 from qa.models import Answer, Citation  # noqa: E402
 
 _NAIVE = re.compile(r"(?<=[.!?])\s+")

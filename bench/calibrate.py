@@ -22,10 +22,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa import evaluate  # noqa: E402
+from qa.answering import evaluate  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.engine import VALUE_TYPES, Engine  # noqa: E402
-from qa.retrieve import answerability, rank  # noqa: E402
+from qa.answering.engine import VALUE_TYPES, Engine  # noqa: E402
+from qa.answering.abstention import answerability  # noqa: E402
+from qa.answering.ranking import rank  # noqa: E402
 
 
 def values(engine: Engine, items: list[evaluate.GoldItem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

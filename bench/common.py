@@ -281,8 +281,8 @@ def prepare_storm(workdir: Path, source: Path = STORM_CORPUS, questions: Path = 
 
 
 def prepare_covidqa(workdir: Path, source: Path = COVIDQA) -> Corpus:
-    """The COVID-QA dev articles, one file each, written by qa.evaluate.load_squad."""
-    from qa.evaluate import load_squad
+    """The COVID-QA dev articles, one file each, written by qa.answering.evaluate.load_squad."""
+    from qa.answering.evaluate import load_squad
 
     base = workdir / "covidqa"
     corpus = base / "corpus"
@@ -295,8 +295,9 @@ def prepare_covidqa(workdir: Path, source: Path = COVIDQA) -> Corpus:
 
 def corpus_texts(corpus: Path) -> list[str]:
     """The texts qa embeds for a corpus, produced the way the index build does."""
-    from qa.ingest import corpus_files, decode, units_of
-    from qa.store import embedding_text
+    from qa.reading.files import corpus_files, decode
+    from qa.reading.units import units_of
+    from qa.index.dense import embedding_text
 
     texts: list[str] = []
     files, _ = corpus_files(corpus)

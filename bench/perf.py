@@ -9,7 +9,7 @@ Every stage runs in its own child process (this script with --worker), so each
 stage's peak RSS is its own (read from wait4) and cold starts are really cold.
 Corpora are copied to --workdir (default .bench/, git-ignored): the shipped
 corpus from ./corpus, the COVID-QA dev articles written by
-qa.evaluate.load_squad. Nothing in ./corpus or ./index is touched.
+qa.answering.evaluate.load_squad. Nothing in ./corpus or ./index is touched.
 Figures are medians over repeats; see docs/performance.md for the results.
 """
 
@@ -97,8 +97,8 @@ def worker_throughput(a: argparse.Namespace) -> dict[str, Any]:
 
     import torch
 
-    from qa.embed import resolve_model
-    from qa.engine import Engine
+    from qa.index.embed import resolve_model
+    from qa.answering.engine import Engine
 
     settings = _settings()
     texts = corpus_texts(Path(a.corpus))
@@ -157,7 +157,7 @@ def worker_throughput(a: argparse.Namespace) -> dict[str, Any]:
 
 def _pick_doc(corpus: Path) -> Path:
     """The document of median size: a typical one to change."""
-    from qa.ingest import corpus_files
+    from qa.reading.files import corpus_files
 
     files, _ = corpus_files(corpus)
     files.sort(key=lambda p: p.stat().st_size)
@@ -166,7 +166,7 @@ def _pick_doc(corpus: Path) -> Path:
 
 def worker_refresh(a: argparse.Namespace) -> dict[str, Any]:
     """Opening an up-to-date index (nothing changed), then one file touched (same bytes)."""
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     corpus, index = Path(a.corpus), Path(a.index)
     pre = Engine(corpus, index, _settings()).open()  # brings the index up to date if qa's code changed since
@@ -199,7 +199,7 @@ def worker_refresh(a: argparse.Namespace) -> dict[str, Any]:
 
 def worker_refresh_changed(a: argparse.Namespace) -> dict[str, Any]:
     """One document's text changes: only it should be re-embedded."""
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     corpus, index = Path(a.corpus), Path(a.index)
     engine = Engine(corpus, index, _settings())
@@ -246,7 +246,7 @@ def _questions(a: argparse.Namespace) -> tuple[list[str], list[str]]:
 
 def worker_warm(a: argparse.Namespace) -> dict[str, Any]:
     """Warm latency of Engine.ask per question, and the floor: one bare query encoding."""
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     questions, _ = _questions(a)
     engine = Engine(Path(a.corpus), Path(a.index), _settings())
@@ -287,7 +287,7 @@ def worker_warm(a: argparse.Namespace) -> dict[str, Any]:
 
 def worker_batch(a: argparse.Namespace) -> dict[str, Any]:
     """Engine.ask_many over all questions at once, and in the CLI's chunks of 64."""
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     questions, ids = _questions(a)
     engine = Engine(Path(a.corpus), Path(a.index), _settings())
@@ -327,7 +327,7 @@ def worker_coldask(a: argparse.Namespace) -> dict[str, Any]:
     """A cold `qa ask`, broken into its stages, in a fresh process."""
     t0 = time.perf_counter()
     import qa.cli  # noqa: F401
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     t_imports = time.perf_counter() - t0
     with Timer() as t_torch:

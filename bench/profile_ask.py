@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
                    "per-unit memos (stemmed terms) are filled: the profile of a long-running session")
     a = p.parse_args(argv)
 
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     base = a.workdir / a.corpora
     qfile = base / "questions.json"

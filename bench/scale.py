@@ -18,10 +18,10 @@ For each size, in separate child processes (so peak RSS is per stage):
          100 dense candidates), recall@10 and recall@100 of HNSW against exact
          at several efSearch values; and the flat search done as a NumPy
          product over the memory-mapped vectors.npy.
-  store  qa's own code path: write a generation (qa.store._write_generation,
+  store  qa's own code path: write a generation (qa.index.build.write_generation,
          BM25 included; the FAISS index is read from the faiss stage rather
-         than built twice), load it (qa.store.load: checksums, units, BM25),
-         then qa.retrieve.rank() latency per question.
+         than built twice), load it (qa.index.corpus_index.load: checksums,
+         units, BM25), then qa.answering.ranking.rank() latency per question.
 With --real, HNSW recall is also measured on the real COVID-QA vectors and
 question vectors left by bench/perf.py in .bench/covidqa/index.
 """
@@ -41,7 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import DEFAULT_WORKDIR, PYTHON, Timer, finish, fmt_seconds, machine, median, peak_rss_mb, percentile, run_child, table  # noqa: E402
-from qa.store import HNSW_EF_SEARCH, HNSW_M  # noqa: E402  (no torch: qa.store imports FAISS lazily)
+from qa.index.dense import HNSW_EF_SEARCH, HNSW_M  # noqa: E402  (no torch: qa.index.dense imports FAISS lazily)
 
 DIM = 384
 UNITS_PER_DOC = 200
@@ -142,8 +142,8 @@ def covidqa_like_vectors(base: Path, n: int, seed: int = SEED, chunk: int = 50_0
     unit's), so the corpus keeps the real embeddings' anisotropy and topic
     structure at any size. The queries are the 718 real questions, encoded.
     """
-    from qa.embed import Embedder
-    from qa.store import read_manifest
+    from qa.index.embed import Embedder
+    from qa.index.manifest import read_manifest
 
     index = base / "index"
     manifest = read_manifest(index)
@@ -193,7 +193,7 @@ def _recall(found: np.ndarray, truth: np.ndarray, k: int) -> float:
 def worker_faiss(d: Path, index_type: str) -> dict[str, Any]:
     import faiss
 
-    from qa.store import build_faiss
+    from qa.index.dense import build_faiss
 
     vectors = np.load(d / "vectors.npy")
     queries = np.load(d / "queries.npy")
@@ -266,11 +266,13 @@ def worker_store(d: Path, index_type: str) -> dict[str, Any]:
     """qa's own write / load / rank over a synthetic corpus of this size."""
     import faiss
 
-    import qa.store as store
+    import qa.index.build as build
+    from qa.index.corpus_index import load
+    from qa.index.manifest import DocInfo, read_manifest, verify
     from qa.config import Settings
     from qa.models import Unit
-    from qa.query import analyse
-    from qa.retrieve import rank
+    from qa.answering.query import analyse
+    from qa.answering.ranking import rank
 
     vectors = np.load(d / "vectors.npy", mmap_mode="r")
     queries = np.load(d / "queries.npy")
@@ -279,7 +281,7 @@ def worker_store(d: Path, index_type: str) -> dict[str, Any]:
     with Timer() as t_texts:
         texts = synthetic_texts(n)
     units: list[Unit] = []
-    docs: list[store.DocInfo] = []
+    docs: list[DocInfo] = []
     for doc in range(-(-n // UNITS_PER_DOC)):
         lo, hi = doc * UNITS_PER_DOC, min(n, (doc + 1) * UNITS_PER_DOC)
         pos = 0
@@ -287,28 +289,28 @@ def worker_store(d: Path, index_type: str) -> dict[str, Any]:
         for i in range(lo, hi):
             units.append(Unit(doc, pos, pos + len(texts[i]), texts[i], section, "sentence", (i - lo) // 4))
             pos += len(texts[i]) + 1
-        docs.append(store.DocInfo(f"doc{doc}.txt", "0" * 64, pos, 0, hi - lo, "utf-8", section[0]))
+        docs.append(DocInfo(f"doc{doc}.txt", "0" * 64, pos, 0, hi - lo, "utf-8", section[0]))
     settings = Settings(exact_search_max=n if index_type == "flat" else n - 1)
     folder = d / f"store-{index_type}"
     prebuilt = d / f"{index_type}.index"
-    real_build = store.build_faiss
-    store.build_faiss = lambda v, t: faiss.read_index(str(prebuilt)) if prebuilt.is_file() else real_build(v, t)
+    real_build = build.build_faiss
+    build.build_faiss = lambda v, t: faiss.read_index(str(prebuilt)) if prebuilt.is_file() else real_build(v, t)
     rss_before = _rss_now_mb()
     with Timer() as t_write:
-        store._write_generation(folder, settings, docs, units, np.asarray(vectors), {}, lambda _: None)
-    store.build_faiss = real_build
+        build.write_generation(folder, settings, docs, units, np.asarray(vectors), {}, lambda _: None)
+    build.build_faiss = real_build
     del units, docs, texts
     import gc
 
     gc.collect()
-    manifest = store.read_manifest(folder)
+    manifest = read_manifest(folder)
     assert manifest is not None
     files = {k: v["size"] / 2**20 for k, v in manifest["files"].items()}
     with Timer() as t_verify:
-        store.verify(folder, manifest)
+        verify(folder, manifest)
     rss0 = _rss_now_mb()
     with Timer() as t_load:
-        idx = store.load(folder, manifest)
+        idx = load(folder, manifest)
     load_rss = _rss_now_mb() - rss0
     with Timer() as t_faiss:
         idx.faiss_index()
@@ -350,8 +352,9 @@ def worker_real(index_dir: Path) -> dict[str, Any]:
     """HNSW recall on real vectors: the COVID-QA units and its questions."""
     import faiss
 
-    from qa.embed import Embedder
-    from qa.store import build_faiss, read_manifest
+    from qa.index.embed import Embedder
+    from qa.index.dense import build_faiss
+    from qa.index.manifest import read_manifest
 
     manifest = read_manifest(index_dir)
     assert manifest is not None

@@ -20,12 +20,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa import evaluate  # noqa: E402
+from qa.answering import evaluate  # noqa: E402
 from qa.config import Settings, Weights  # noqa: E402
-from qa.engine import VALUE_TYPES, Engine  # noqa: E402
+from qa.answering.engine import VALUE_TYPES, Engine  # noqa: E402
 from qa.models import Citation  # noqa: E402
-from qa.retrieve import FEATURES, rank  # noqa: E402
-from qa.store import section_label  # noqa: E402
+from qa.answering.ranking import FEATURES, rank  # noqa: E402
+from qa.reading.units import section_label  # noqa: E402
 
 
 def feature_tables(engine: Engine, items: list[evaluate.GoldItem], squad: bool):

@@ -31,7 +31,7 @@ def _isolated_paths(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 def storm_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A copy of the shipped corpus and an index of it, built once per session."""
     from qa.config import Settings
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     base = tmp_path_factory.mktemp("storm")
     corpus = base / "corpus"
@@ -44,7 +44,7 @@ def storm_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def storm_engine(storm_dirs: tuple[Path, Path]):
     from qa.config import Settings
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     engine = Engine(*storm_dirs, Settings())
     engine.open()

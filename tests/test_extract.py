@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.extract import short_answer
-from qa.query import analyse
+from qa.answering.extract import short_answer
+from qa.answering.query import analyse
 
 GRADE_3_4 = (
     "Most common grade 3 or 4 adverse events were thrombocytopenia (59% of patients), anemia (44%), "

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from qa.config import Settings
-from qa.embed import Embedder
+from qa.index.embed import Embedder
 from qa.errors import QAError
-from qa.store import open_index
+from qa.index.refresh import open_index
 
 
 class CountingEmbedder(Embedder):
@@ -84,9 +84,9 @@ def test_only_changed_documents_are_re_embedded(corpus_copy: Path, tmp_path: Pat
 
 
 def test_a_build_reports_its_progress_group_by_group(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
-    import qa.store
+    import qa.index.build
 
-    monkeypatch.setattr(qa.store, "EMBED_CHUNK_UNITS", 10)
+    monkeypatch.setattr(qa.index.build, "EMBED_CHUNK_UNITS", 10)
     (corpus_copy / "other.txt").write_text("Another trial\n\nThe median age was 70 years. Nausea was common.\n")
     lines: list[str] = []
     idx, report = build(corpus_copy, tmp_path / "index", CountingEmbedder(), progress=lines.append)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.ingest import corpus_files, decode, units_of
-from qa.store import section_label
+from qa.reading.files import corpus_files, decode
+from qa.reading.units import units_of
+from qa.reading.units import section_label
 
 from tests.conftest import SEED_CORPUS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.lexical import LexicalIndex
-from qa.query import UNIT_TYPES, analyse, answer_type_of, expand_clipped
+from qa.index.lexical import LexicalIndex
+from qa.answering.query import UNIT_TYPES, analyse, answer_type_of, expand_clipped
 from qa.text import terms
 
 
@@ -74,7 +74,7 @@ def test_an_ambiguous_clipped_word_is_left_alone() -> None:
 
 
 def test_parts_phases_and_arms_are_read_with_their_numbers() -> None:
-    from qa.retrieve import _parts
+    from qa.answering.abstention import _parts
 
     assert _parts("This formed part two of the STORM study, a phase IIb trial") == {("part", "2"), ("phase", "2b")}
     assert _parts("in Part 1 and cohort 3") == {("part", "1"), ("cohort", "3")}
@@ -95,6 +95,6 @@ def test_parts_phases_and_arms_are_read_with_their_numbers() -> None:
     ],
 )
 def test_the_quantity_a_statistic_is_asked_for_is_read_without_its_kind(question: str, words: list[str]) -> None:
-    from qa.retrieve import measured
+    from qa.answering.abstention import measured
 
     assert measured(question) == words

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from qa import cli
-from qa.batch import Writer, completed_ids, read_questions
+from qa.cli import batch as batch_command
+from qa.cli.questions import read_questions
+from qa.cli.writers import Writer, completed_ids
 from qa.cli import main
 from qa.errors import QAError
 from qa.models import Answer, Citation
@@ -261,7 +262,7 @@ def test_ten_thousand_rows_flushed_as_produced_then_resumed_after_a_cut(tmp_path
     q, bad_lines, to_answer = big_question_file(tmp_path / "q.jsonl", 10_000)
     out = tmp_path / "out.jsonl"
     fake = FakeEngine(out)
-    monkeypatch.setattr(cli, "_engine", lambda args, **kw: fake)
+    monkeypatch.setattr(batch_command, "open_engine", lambda args, **kw: fake)
     rc = main(["batch", str(q), "-o", str(out), "--chunk", "500"])
     err = capsys.readouterr().err
     assert rc == 1  # some lines were bad
@@ -277,7 +278,7 @@ def test_ten_thousand_rows_flushed_as_produced_then_resumed_after_a_cut(tmp_path
     full = out.read_bytes()
     out.write_bytes(full[: len(full) * 2 // 3 + 17])
     fake2 = FakeEngine()
-    monkeypatch.setattr(cli, "_engine", lambda args, **kw: fake2)
+    monkeypatch.setattr(batch_command, "open_engine", lambda args, **kw: fake2)
     rc = main(["batch", str(q), "-o", str(out), "--resume"])
     err = capsys.readouterr().err
     assert "Resuming:" in err
@@ -296,7 +297,7 @@ def test_a_question_that_breaks_the_engine_is_reported_and_the_rest_answered(tmp
 
     q = write(tmp_path / "q.txt", "first?\nboom?\nthird?\n")
     out = tmp_path / "o.csv"
-    monkeypatch.setattr(cli, "_engine", lambda args, **kw: Fragile())
+    monkeypatch.setattr(batch_command, "open_engine", lambda args, **kw: Fragile())
     rc = main(["batch", str(q), "-o", str(out)])
     err = capsys.readouterr().err
     assert rc == 1 and "q.txt:2: could not be answered (internal error: ValueError: engine bug)" in err

@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import store
 from qa.cli import main
 from qa.config import Settings
-from qa.embed import Embedder
-from qa.ingest import corpus_files, decode, units_of
-from qa.store import open_index
+from qa.index import build
+from qa.index.embed import Embedder
+from qa.reading.files import corpus_files, decode
+from qa.reading.units import units_of
+from qa.index.refresh import open_index
 
 from tests.conftest import SEED_CORPUS
 
@@ -105,7 +106,7 @@ def hostile(storm_dirs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFact
         os.chmod(corpus / "unreadable.txt", 0)
 
     real_open = os.open
-    real_read_doc = store._read_doc
+    real_read_doc = build.read_doc
 
     def deny(path, flags, *a, **kw):
         if str(path).endswith("unreadable.txt"):
@@ -120,7 +121,7 @@ def hostile(storm_dirs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFact
     messages: list[str] = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(os, "open", deny)  # root reads anything: simulate EACCES
-        mp.setattr(store, "_read_doc", vanish_first)
+        mp.setattr(build, "read_doc", vanish_first)
         engine_embedder = Embedder(Settings().model)
         idx, report = open_index(corpus, index, Settings(), engine_embedder, progress=messages.append)
     return corpus, index, idx, report, messages
@@ -318,7 +319,8 @@ from pathlib import Path
 def hwm():  # peak resident memory of this process (ru_maxrss can carry the parent's over exec)
     return int(re.search(r"VmHWM:\s+(\d+) kB", open("/proc/self/status").read()).group(1)) * 1024
 
-from qa.ingest import decode, units_of
+from qa.reading.files import decode
+from qa.reading.units import units_of
 p = Path(sys.argv[1])
 para = "The median overall survival was 8.6 months (95% CI, 6.2-9.9) in the treated group. " * 4 + "\n\n"
 with open(p, "w") as f:

@@ -21,11 +21,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import store
 from qa.config import Settings
-from qa.embed import Embedder
 from qa.errors import QAError
-from qa.store import BuildLock, load, open_index, read_manifest
+from qa.index import build, durable, embed
+from qa.index.corpus_index import load
+from qa.index.durable import BuildLock
+from qa.index.embed import Embedder
+from qa.index.manifest import Stale, read_manifest
+from qa.index.refresh import open_index
+from qa.reading.files import corpus_files
 
 SAFETY_TIMEOUT = 600  # seconds; only a guard against a hung test, never an assertion
 
@@ -153,7 +157,7 @@ def test_vectors_of_another_dimension_in_the_manifest_are_caught_on_load(storm_c
     corpus, index = storm_copy
     manifest = manifest_of(index)
     manifest["dim"] = 512
-    with pytest.raises(store._Stale, match="512"):
+    with pytest.raises(Stale, match="512"):
         load(index, manifest)
 
 
@@ -169,7 +173,7 @@ class Wide:
 
 def test_a_model_of_another_dimension_forces_a_full_rebuild(storm_copy: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, index = storm_copy
-    monkeypatch.setattr(store, "model_dimension", lambda name, embedder=None: 768)
+    monkeypatch.setattr(embed, "_configured_dimension", lambda name: 768)  # what the model folder says
     idx, report = open_index(corpus, index, Settings(), Wide())
     assert "vector dimension changed (384 → 768)" in report.reason
     # The 384-dimensional cached vectors were not reused.
@@ -177,7 +181,7 @@ def test_a_model_of_another_dimension_forces_a_full_rebuild(storm_copy: tuple[Pa
 
 
 def test_the_packaged_model_dimension_is_read_without_loading_it() -> None:
-    assert store._configured_dimension(Settings().model) == 384
+    assert embed._configured_dimension(Settings().model) == 384
 
 
 def test_a_pickle_in_the_index_folder_is_never_loaded(storm_copy: tuple[Path, Path], tmp_path: Path) -> None:
@@ -188,7 +192,7 @@ def test_a_pickle_in_the_index_folder_is_never_loaded(storm_copy: tuple[Path, Pa
     np.save(target, payload, allow_pickle=True)
     # Make the checksum agree, as an attacker who can write the folder would.
     m = manifest_of(index)
-    m["files"]["vectors.npy"] = {"size": target.stat().st_size, "sha256": store._sha_file(target)}
+    m["files"]["vectors.npy"] = {"size": target.stat().st_size, "sha256": durable.sha_file(target)}
     (index / "manifest.json").write_text(json.dumps(m), "utf-8")
     messages: list[str] = []
     idx, report = open_index(corpus, index, Settings(), CountingEmbedder(), progress=messages.append)
@@ -223,7 +227,7 @@ def test_a_build_dying_at_any_step_leaves_the_previous_index(storm_copy: tuple[P
     old_gen = manifest_of(index)["generation"]
     old_units = len(load(index, read_manifest(index)).units)
 
-    real = {"replace": os.replace, "rmtree": shutil.rmtree, "fsync_dir": store._fsync_dir}
+    real = {"replace": os.replace, "rmtree": shutil.rmtree, "fsync_dir": durable.fsync_dir}
     calls: list[str] = []
 
     def counting(name: str, fail_at: int):
@@ -245,7 +249,7 @@ def test_a_build_dying_at_any_step_leaves_the_previous_index(storm_copy: tuple[P
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(os, "replace", counting("replace", n))
             mp.setattr(shutil, "rmtree", counting("rmtree", n))
-            mp.setattr(store, "_fsync_dir", counting("fsync_dir", n))
+            mp.setattr(build, "fsync_dir", counting("fsync_dir", n))
             try:
                 open_index(corpus, index, Settings(), CountingEmbedder())
                 crashed = False
@@ -271,7 +275,7 @@ def test_a_build_dying_at_any_step_leaves_the_previous_index(storm_copy: tuple[P
 # --- SIGKILL during real builds --------------------------------------------------------
 
 KILLER = (
-    "import sys, qa.store as s; s.EMBED_CHUNK_UNITS = 24; "
+    "import sys, qa.index.build as s; s.EMBED_CHUNK_UNITS = 24; "
     "from qa.cli import main; sys.exit(main(sys.argv[1:]))"
 )
 
@@ -367,8 +371,8 @@ def test_a_second_builder_waits_for_the_first_and_says_so(storm_copy: tuple[Path
         assert b.wait_for(lambda: any("waiting for it to finish" in e for e in b.err)), b.err
         assert f"pid {os.getpid()}" in "".join(b.err)
         # Meanwhile this process builds, as the first builder would.
-        files, warnings = store.corpus_files(corpus)
-        store._build(corpus, index, Settings(), CountingEmbedder(), files, warnings, "test", lambda _: None)
+        files, warnings = corpus_files(corpus)
+        build.build(corpus, index, Settings(), CountingEmbedder(), files, warnings, "test", lambda _: None)
     out = b.proc.stdout.read()
     b.proc.wait(SAFETY_TIMEOUT)
     b._t.join(5)

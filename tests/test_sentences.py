@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.sentences import MAX_UNIT_CHARS, sentence_spans
+from qa.reading.sentences import MAX_UNIT_CHARS, sentence_spans
 
 
 def split(text: str) -> list[str]:

@@ -1,4 +1,13 @@
-"""The chat UI (Textual). The core (qa.*) never imports this package."""
+"""The chat: a Textual app on the same Engine as the CLI.
+
+This package owns the terminal chat and is the only code that imports Textual
+(and Rich): the app and its key bindings (`app`), the widgets of the
+transcript, its turns and citations and the passage pane with the cited
+document, the help and command palette, loading the engine off the UI thread
+(`loading`), the messages workers post, and the export to Markdown. Nothing
+outside it imports it but the CLI's `qa chat`, through `make_app`, which
+imports Textual only when called.
+"""
 
 from __future__ import annotations
 

@@ -8,53 +8,40 @@ a time in a thread worker, so the UI never blocks. Workers only post messages
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import App, ComposeResult
-from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Header, Input
+from textual.worker import get_current_worker
 
+from qa.answering.followup import understood
 from qa.config import Settings
 from qa.errors import QAError
-from qa.followup import is_follow_up, rewrite
 from qa.tui.citation import CitationView, reference
 from qa.tui.commands import QACommands
 from qa.tui.export import conversation_markdown, export_path
-from qa.tui.help_screen import HelpScreen
+from qa.tui.help_screen import WELCOME, HelpScreen
+from qa.tui.loading import build_note, documents_listing, load, plural, run_until_cancelled
 from qa.tui.messages import AnswerFailed, AnswerReady, EngineFailed, EngineProgress, EngineReady, IndexLoaded
 from qa.tui.passage_pane import PassagePane
 from qa.tui.question_input import QuestionInput
-from qa.tui.safe_text import clean, literal, one_line
+from qa.tui.safe_text import clean, one_line
 from qa.tui.status_line import StatusLine
 from qa.tui.transcript import Transcript
 from qa.tui.turn import TurnView
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
 NARROW = 100
 """Below this many columns the passage pane goes under the transcript."""
-
-WELCOME = (
-    "Ask a question about the articles in the corpus and press Enter.\n\n"
-    "qa answers by quoting the sentences that hold the answer, numbered [1] [2] [3], "
-    "each with its document and section. Tab moves to the citations and Enter opens one "
-    "in its document, on the right; Esc comes back here. Short follow-ups such as "
-    "“and the overall survival?” build on the previous question.\n\n"
-    "F1 shows every key; Ctrl+P lists every command."
-)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class QAApp(App[None]):
@@ -133,44 +120,17 @@ class QAApp(App[None]):
 
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def load_engine(self, rebuild: bool = False) -> None:
-        """Open (or build) the index, then load the model: all off the UI thread.
-
-        The loading itself runs in a daemon thread that this worker waits on, so
-        that quitting while the model loads (seconds) or the index builds
-        (minutes, for a big corpus) does not keep the process alive: the worker
-        returns as soon as Textual cancels it, and the daemon thread dies with
-        the process (the index store is crash-safe).
-        """
+        """Open (or build) the index, then load the model: all off the UI thread (qa.tui.loading)."""
         worker = get_current_worker()
-        done = threading.Event()
+        run_until_cancelled(lambda: load(self._engine, rebuild, self.post_message), lambda: worker.is_cancelled)
 
-        def job() -> None:
-            try:
-                self._load(rebuild)
-            finally:
-                done.set()
+    def _engine(self) -> Engine:
+        """The engine, created on first use (importing the core takes a moment)."""
+        if self.engine is None:
+            from qa.answering.engine import Engine
 
-        threading.Thread(target=job, name="qa-load", daemon=True).start()
-        while not done.wait(0.1):
-            if worker.is_cancelled:
-                return
-
-    def _load(self, rebuild: bool) -> None:
-        try:
-            if self.engine is None:
-                from qa.engine import Engine
-
-                self.engine = Engine(self.corpus, self.index_dir, self.settings)
-            engine = self.engine
-            report = engine.open(rebuild=rebuild, progress=lambda text: self.post_message(EngineProgress(text)))
-            idx = engine.index
-            self.post_message(IndexLoaded(report, len(idx.docs), len(idx.units), engine.settings.model, rebuild))
-            engine.warm_up()
-            self.post_message(EngineReady())
-        except QAError as exc:
-            self.post_message(EngineFailed(str(exc)))
-        except Exception as exc:  # a bug, but the chat should say so rather than vanish
-            self.post_message(EngineFailed(f"Unexpected error while loading: {type(exc).__name__}: {exc}"))
+            self.engine = Engine(self.corpus, self.index_dir, self.settings)
+        return self.engine
 
     def on_engine_progress(self, message: EngineProgress) -> None:
         self.status.set(message.text, busy=True)
@@ -178,36 +138,20 @@ class QAApp(App[None]):
     def on_index_loaded(self, message: IndexLoaded) -> None:
         self.documents, self.units = message.documents, message.units
         self.sub_title = (
-            f"{one_line(self.corpus.name)}: {_plural(message.documents, 'document')} · "
-            f"{_plural(message.units, 'unit')} · model {message.model}"
+            f"{one_line(self.corpus.name)}: {plural(message.documents, 'document')} · "
+            f"{plural(message.units, 'unit')} · model {message.model}"
         )
         report = message.report
-        if report.action != "loaded" or message.rebuilt:
-            self.say(
-                f"{_plural(report.documents, 'document')}, {_plural(report.units, 'unit')}; "
-                f"{report.embedded_units} embedded, in {report.seconds:.1f} s.",
-                title="Index rebuilt" if message.rebuilt else f"Index {report.action}",
-            )
+        note = build_note(report, message.rebuilt)
+        if note is not None:
+            self.say(note[1], title=note[0])
         for warning in report.warnings[:5]:
             self.say(one_line(warning), title="Corpus", severity="warning", timeout=10)
         if len(report.warnings) > 5:
             self.say(f"… and {len(report.warnings) - 5} more warnings.", severity="warning", timeout=10)
-        self._show_documents()
-        self.status.set(f"Loading the embedding model {message.model}…", busy=True)
-
-    def _show_documents(self) -> None:
         assert self.engine is not None
-        docs = self.engine.index.docs
-        text = Text()
-        text.append(f"{_plural(len(docs), 'document')}\n\n", style="bold")
-        for d in docs[:200]:
-            text.append_text(literal(one_line(d.title or d.path)))
-            text.append("\n")
-            text.append_text(literal(f"  {one_line(d.path)} · {_plural(d.units, 'unit')}\n\n", "dim"))
-        if len(docs) > 200:
-            text.append(f"… and {len(docs) - 200} more\n", style="dim")
-        text.rstrip()
-        self.passage.show_placeholder(text)
+        self.passage.show_placeholder(documents_listing(self.engine.index.docs))
+        self.status.set(f"Loading the embedding model {message.model}…", busy=True)
 
     def on_engine_ready(self, _: EngineReady) -> None:
         self.state = "ready"
@@ -244,26 +188,6 @@ class QAApp(App[None]):
         self._pump()
         return turn
 
-    def _previous_question(self, turn: TurnView) -> str | None:
-        """What a follow-up builds on: the last answered question before `turn`,
-        as it was understood (a follow-up resolved against its own predecessor)."""
-        before = self.turns
-        before = before[: before.index(turn)] if turn in before else before
-        for t in reversed(before):
-            if t.answer is not None:
-                return t.understood or t.question
-        return None
-
-    @staticmethod
-    def _understood(question: str, previous: str | None) -> str:
-        """The question with the previous turn's context folded in, the way the core
-        does it, but without the abbreviations it spells out for searching (those
-        would leak into the next follow-up's qualifiers)."""
-        q = " ".join(question.split())
-        if previous and is_follow_up(q):
-            return rewrite(q, previous)[0]
-        return q
-
     def _pump(self) -> None:
         """Start the next queued job (a rebuild or a question) if the engine is free."""
         if self._answering is not None:
@@ -285,7 +209,7 @@ class QAApp(App[None]):
                 self.status.set(f"Cannot load the index: {self.failure}", error=True)
             return
         if not self._pending:
-            self.status.set(f"Ready: {_plural(self.documents, 'document')}, {_plural(self.units, 'unit')}.")
+            self.status.set(f"Ready: {plural(self.documents, 'document')}, {plural(self.units, 'unit')}.")
             return
         turn = self._pending.popleft()
         for t in self._pending:
@@ -293,8 +217,8 @@ class QAApp(App[None]):
         self._answering = turn
         turn.set_status("Searching…")
         self.status.set("Answering…", busy=True)
-        previous = self._previous_question(turn)
-        turn.understood = self._understood(turn.question, previous)
+        previous = self.transcript.previous_question(turn)
+        turn.understood = understood(turn.question, previous)
         self.answer_worker(turn.turn_id, turn.question, previous)
 
     @work(thread=True, group="answer", exit_on_error=False)

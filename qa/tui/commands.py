@@ -1,14 +1,15 @@
-"""The command palette's qa commands: the same actions as the keys."""
+"""The command palette's qa commands: the same actions as the keys.
+
+Each command names an action of the running app (`action_<name>`), looked up
+on `self.app` when the palette opens, so this module needs nothing of the app
+itself (and the app imports it without a cycle).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-
-if TYPE_CHECKING:
-    from qa.tui.app import QAApp
 
 # (name, help, action on the app)
 COMMANDS: list[tuple[str, str, str]] = [
@@ -28,8 +29,7 @@ class QACommands(Provider):
     """Every qa action by name."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app: QAApp = self.app  # type: ignore[assignment]
-        return [(name, help, getattr(app, f"action_{action}")) for name, help, action in COMMANDS]
+        return [(name, help, getattr(self.app, f"action_{action}")) for name, help, action in COMMANDS]
 
     async def discover(self) -> Hits:
         for name, help, callback in self._commands():

@@ -1,4 +1,4 @@
-"""The help screen: what qa does and every key."""
+"""The help texts: the welcome before the first question, and the help screen with every key."""
 
 from __future__ import annotations
 
@@ -7,6 +7,16 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
+
+WELCOME = (
+    "Ask a question about the articles in the corpus and press Enter.\n\n"
+    "qa answers by quoting the sentences that hold the answer, numbered [1] [2] [3], "
+    "each with its document and section. Tab moves to the citations and Enter opens one "
+    "in its document, on the right; Esc comes back here. Short follow-ups such as "
+    "“and the overall survival?” build on the previous question.\n\n"
+    "F1 shows every key; Ctrl+P lists every command."
+)
+"""What the transcript shows before the first question."""
 
 HELP = """\
 # qa chat — help

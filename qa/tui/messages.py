@@ -13,7 +13,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from qa.models import Answer
-    from qa.store import BuildReport
+    from qa.index.build import BuildReport
 
 
 @dataclass

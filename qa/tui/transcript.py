@@ -86,6 +86,16 @@ class Transcript(VerticalScroll, can_focus=True):
     def citations(self) -> list[CitationView]:
         return list(self.query(CitationView))
 
+    def previous_question(self, turn: TurnView) -> str | None:
+        """What a follow-up builds on: the last answered question before `turn`,
+        as it was understood (a follow-up resolved against its own predecessor)."""
+        before = self.turns
+        before = before[: before.index(turn)] if turn in before else before
+        for t in reversed(before):
+            if t.answer is not None:
+                return t.understood or t.question
+        return None
+
     def set_notice(self, text: str | None) -> None:
         """Show (or with None, remove) a problem that stops questions being answered."""
         self.query(".transcript--notice").remove()

@@ -1,6 +1,6 @@
 """Fixtures for the chat tests: a real index, built once, that every app loads.
 
-The model is the real one; it is loaded once per process (qa.embed caches it),
+The model is the real one; it is loaded once per process (qa.index.embed caches it),
 so each app start only loads the index and answers in well under a second.
 Waiting is always on state (a turn answered, the engine ready), never on time;
 the timeouts are generous and only there to turn a hang into a failure.
@@ -44,7 +44,7 @@ def _build(base: Path, corpus_files: dict[str, str] | None = None) -> tuple[Path
         for name, text in corpus_files.items():
             (corpus / name).write_text(text, encoding="utf-8")
     index = base / "index"
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     Engine(corpus, index, Settings()).open()
     return corpus, index

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from qa.config import Settings
-from qa.engine import Engine
+from qa.answering.engine import Engine
 from qa.tui import make_app
 
 from .conftest import REPO, SIZE, ask, ready, wait_for

@@ -272,7 +272,7 @@ def test_markup_in_a_document_is_shown_literally(markup_dirs: tuple[Path, Path])
 
 
 def test_a_question_typed_while_loading_is_answered_when_ready(chat_dirs, monkeypatch) -> None:
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     release = threading.Event()
     original = Engine.open
@@ -355,7 +355,7 @@ def test_copy_export_help_and_palette(make_chat, tmp_path: Path, monkeypatch) ->
 
 
 def test_rebuild_runs_in_the_background_and_answers_afterwards(chat_dirs, tmp_path: Path, monkeypatch) -> None:
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     corpus, index = chat_dirs
     own_index = tmp_path / "index"
@@ -447,7 +447,7 @@ def test_citation_view_is_reused_by_the_transcript_only() -> None:
 
 
 def test_quitting_while_loading_does_not_wait_for_the_load(chat_dirs, monkeypatch) -> None:
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     release = threading.Event()
     original = Engine.open
@@ -478,7 +478,7 @@ def test_quitting_while_loading_does_not_wait_for_the_load(chat_dirs, monkeypatc
 
 
 def test_an_answer_landing_under_the_help_screen_is_there_when_it_closes(make_chat, monkeypatch) -> None:
-    from qa.engine import Engine
+    from qa.answering.engine import Engine
 
     release = threading.Event()
     original = Engine.ask

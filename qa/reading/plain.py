@@ -1,47 +1,17 @@
-"""Reading corpus files and cutting them into citable units.
+"""The plain-text and Markdown reader: a document's text cut into blocks.
 
 Articles like the seed have a kicker and a title, paragraphs, bullet lists
 nested by indentation whose short items are headings for the items below
 them, a numbered reference list and page boilerplate. The parser works line
 by line on the decoded text and records character offsets into it, so every
-unit's text is document_text[start:end].
+block is text[start:end], with the heading path it stands under.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-
-from qa.models import Unit
-from qa.sentences import sentence_spans, split_long
-
-CHUNKER_VERSION = "4"
-"""Bump when unit boundaries or sections change: cached vectors are then stale."""
-
-SUFFIXES = (".txt", ".md", ".markdown")
-MAX_FILE_MB_ENV = "QA_MAX_FILE_MB"
-MAX_FILE_BYTES = 10 * 1024 * 1024
-"""Default size limit for a corpus file. A larger text file is skipped with a
-warning: 10 MiB is some 150,000 sentences, hours of embedding on a laptop CPU
-for what is almost certainly not an article. $QA_MAX_FILE_MB changes it."""
-
-
-def max_file_bytes() -> int:
-    """The size limit for corpus files: $QA_MAX_FILE_MB megabytes, else MAX_FILE_BYTES."""
-    raw = os.environ.get(MAX_FILE_MB_ENV, "").strip()
-    if raw:
-        try:
-            mb = float(raw)
-        except ValueError:
-            mb = -1
-        if mb > 0:
-            return int(mb * 1024 * 1024)
-    return MAX_FILE_BYTES
 
 _BULLET = re.compile(r"(?:[•◦▪▫‣⁃∙·●○■□–—*+-]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])\s+")
 _NUMBERED = re.compile(r"\(?\d{1,3}[.)]\s+")
@@ -55,57 +25,6 @@ _BOILERPLATE = re.compile(
 )
 _META = re.compile(r"^(https?://\S+|doi:\s*\S+|license:\s*\S+|\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
 _REFERENCES = re.compile(r"^(references?|bibliography|works cited|literature cited|notes)\s*:?$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """One corpus file, decoded."""
-
-    path: str
-    """Path relative to the corpus folder, with forward slashes."""
-    text: str
-    sha256: str
-    encoding: str
-
-
-def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (or UTF-16 with a byte-order mark), falling back
-    to cp1252 then Latin-1 (never fails)."""
-    if data[:2] in _UTF16_BOMS and len(data) % 2 == 0:
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
-
-
-def looks_binary(data: bytes) -> bool:
-    """NUL bytes or mostly control characters in the first 8 KiB mean binary."""
-    head = data[:8192]
-    if head[:2] in _UTF16_BOMS and len(data) % 2 == 0:
-        # UTF-16 text is half NUL bytes; judge its characters instead.
-        return looks_binary(data[: 8192 * 2].decode("utf-16", errors="replace").encode("utf-8"))
-    if b"\x00" in head:
-        return True
-    if not head:
-        return False
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
-    return controls / len(head) > 0.1
-
-
-# --- structure ------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -157,14 +76,17 @@ def _is_label(s: str) -> bool:
 
 
 @dataclass(slots=True)
-class _Block:
+class Block:
+    """A paragraph, a list item, a reference or a stand-alone line (a link, a date)."""
+
     start: int
     end: int
     section: tuple[str, ...]
     kind: str  # paragraph | bullet | reference | meta
 
 
-def _blocks(text: str) -> Iterator[_Block]:
+def blocks(text: str) -> Iterator[Block]:
+    """The blocks of a plain-text or Markdown document, in reading order."""
     lines = _lines(text)
     headings: list[str] = []  # from markdown '#' or stand-alone title lines
     heading_levels: list[int] = []
@@ -179,10 +101,10 @@ def _blocks(text: str) -> Iterator[_Block]:
     def section() -> tuple[str, ...]:
         return tuple(headings) + tuple(lbl for _, lbl in bullet_stack if lbl)
 
-    def flush() -> Iterator[_Block]:
+    def flush() -> Iterator[Block]:
         if para:
             kind = "reference" if in_references else "paragraph"
-            yield _Block(para[0].content_start, para[-1].end, section(), kind)
+            yield Block(para[0].content_start, para[-1].end, section(), kind)
             para.clear()
 
     for i, ln in enumerate(lines):
@@ -224,14 +146,14 @@ def _blocks(text: str) -> Iterator[_Block]:
                 bullet_stack.clear()
             kind = "reference" if in_references else "bullet"
             body_started = True
-            yield _Block(body, ln.end, section(), kind)
+            yield Block(body, ln.end, section(), kind)
             # A statement bullet with children is their context as well.
             bullet_stack.append((ln.indent, _label_of(item) if has_children else None))
             continue
         stand_alone = blank(i - 1) and blank(i + 1)
         if stand_alone and _META.match(s):
             body_started = True
-            yield _Block(ln.content_start, ln.end, section(), "meta")
+            yield Block(ln.content_start, ln.end, section(), "meta")
             continue
         if stand_alone and _REFERENCES.match(s):
             yield from flush()
@@ -267,83 +189,3 @@ def _label_of(item: str) -> str:
 
 def _looks_like_reference(item: str) -> bool:
     return bool(re.search(r"\bet al\b|\b(19|20)\d{2}\b.*\d+\s*[:(]|doi:|\bDOI\b|\bJ\b|https?://", item))
-
-
-# --- units ----------------------------------------------------------------------------
-
-
-def units_of(doc_id: int, text: str) -> list[Unit]:
-    """Cut a document into citable units, in reading order."""
-    units: list[Unit] = []
-    for block_no, b in enumerate(_blocks(text)):
-        if b.kind in ("reference", "meta"):
-            spans = split_long(text, b.start, b.end, limit=600)
-        elif b.kind == "bullet" and b.end - b.start <= 300:
-            spans = [(b.start, b.end)]
-        else:
-            spans = sentence_spans(text, b.start, b.end)
-        kind = "sentence" if b.kind == "paragraph" else b.kind
-        for s, e in spans:
-            if _has_words(text, s, e):
-                units.append(Unit(doc_id, s, e, text[s:e], b.section, kind, block_no))
-    return units
-
-
-_ALNUM = re.compile(r"[^\W_]")  # exactly str.isalnum, searched in C
-
-
-def _has_words(text: str, s: int, e: int) -> bool:
-    """At least two letters or digits between s and e."""
-    m = _ALNUM.search(text, s, e)
-    return m is not None and _ALNUM.search(text, m.end(), e) is not None
-
-
-def corpus_files(root: Path) -> tuple[list[Path], list[str]]:
-    """The .txt/.md files under root (sorted), and warnings for what was skipped."""
-    warnings: list[str] = []
-    found: list[Path] = []
-    seen: set[tuple[int, int]] = set()
-
-    def listing(folder: Path) -> list[Path]:
-        try:
-            return sorted(folder.iterdir(), key=lambda p: p.name)
-        except OSError as exc:
-            warnings.append(f"skipped folder {folder}: {exc.strerror or exc}")
-            return []
-
-    def walk(root: Path) -> None:
-        # Depth first in name order, without recursion (folders may nest deeper
-        # than Python's recursion limit).
-        stack = [iter(listing(root))]
-        while stack:
-            p = next(stack[-1], None)
-            if p is None:
-                stack.pop()
-                continue
-            if p.name.startswith("."):
-                continue
-            try:
-                st = p.stat()
-            except OSError as exc:  # dangling link, symlink loop, vanished
-                warnings.append(f"skipped {p}: {exc.strerror or exc}")
-                continue
-            key = (st.st_dev, st.st_ino)
-            if stat.S_ISDIR(st.st_mode):
-                if key in seen:
-                    warnings.append(f"skipped {p}: folder already visited (symlink loop)")
-                    continue
-                seen.add(key)
-                stack.append(iter(listing(p)))
-            elif p.suffix.lower() in SUFFIXES:
-                if stat.S_ISREG(st.st_mode):
-                    found.append(p)
-                else:  # a FIFO or device would block or never end
-                    warnings.append(f"skipped {p}: not a regular file")
-
-    try:
-        root_stat = root.stat()
-        seen.add((root_stat.st_dev, root_stat.st_ino))
-    except OSError:
-        pass
-    walk(root)
-    return found, warnings

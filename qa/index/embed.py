@@ -1,12 +1,14 @@
-"""Sentence embeddings. torch and sentence-transformers are imported here only."""
+"""Sentence embeddings. torch and sentence-transformers are imported here only,
+inside the functions that need them."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -68,6 +70,39 @@ def resolve_model(name: str) -> str:
             ) from exc
         return str(get_model_path())
     return name
+
+
+def model_dimension(name: str, embedder: Any = None) -> int | None:
+    """The dimension of the vectors the model makes, when it can be told cheaply:
+    from a model already loaded, else from the model folder's configuration
+    (no torch import). None when unknown."""
+    loaded = getattr(embedder, "_model", None)
+    if loaded is not None:
+        try:
+            return int(embedder.dimension)
+        except Exception:  # pragma: no cover - a broken model fails later, clearly
+            return None
+    return _configured_dimension(name)
+
+
+@lru_cache(maxsize=8)
+def _configured_dimension(name: str) -> int | None:
+    try:
+        root = Path(resolve_model(name))
+        modules = json.loads((root / "modules.json").read_text("utf-8"))
+        dim: int | None = None
+        for m in modules:
+            kind = str(m.get("type", ""))
+            cfg_path = root / str(m.get("path", "")) / "config.json"
+            if kind.endswith(".Pooling"):
+                cfg = json.loads(cfg_path.read_text("utf-8"))
+                modes = sum(bool(v) for k, v in cfg.items() if k.startswith("pooling_mode_"))
+                dim = int(cfg["word_embedding_dimension"]) * max(modes, 1)
+            elif kind.endswith(".Dense"):
+                dim = int(json.loads(cfg_path.read_text("utf-8"))["out_features"])
+        return dim
+    except Exception:
+        return None
 
 
 @lru_cache(maxsize=4)

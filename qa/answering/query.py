@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa.text import STOPWORDS, fold, terms, words
-from qa.vocabulary import ABBREVIATIONS, SYNONYMS
+from qa.answering.vocabulary import ABBREVIATIONS, SYNONYMS
 
 EXPANSION_WEIGHT = 0.5
 

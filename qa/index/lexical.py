@@ -1,4 +1,5 @@
-"""BM25 over citable units, stored as a sparse matrix (no pickles, mmap-friendly)."""
+"""The lexical part of the index: BM25 over citable units, stored as a sparse
+matrix (no pickles, mmap-friendly), and the terms it indexes for a unit."""
 
 from __future__ import annotations
 
@@ -12,8 +13,27 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from qa.models import Unit
+from qa.text import terms, words
+
 K1 = 1.2
 B = 0.75
+LEXICAL_VERSION = "3"
+"""Bump when the terms BM25 indexes change (qa.text.terms, index_terms): the
+lexical index is rebuilt, the cached vectors stay valid."""
+
+
+def index_terms(unit: Unit, abbreviations: dict[str, str]) -> list[str]:
+    """Lexical terms of a unit: its text, its headings, and the long form of
+    every abbreviation the corpus defines that it uses ("TEAE" also counts as
+    "treatment-emergent adverse event")."""
+    out = terms(unit.text + " " + " ".join(unit.section[1:]))
+    if abbreviations:
+        for w in dict.fromkeys(words(unit.text)):
+            long = abbreviations.get(w)
+            if long:
+                out.extend(terms(long))
+    return out
 
 
 class LexicalIndex:

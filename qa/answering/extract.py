@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from qa.abbreviations import find_abbreviations
-from qa.query import Query
+from qa.answering.query import Query
+from qa.reading.abbreviations import find_abbreviations
 from qa.text import STOPWORDS, fold, stem
 
 _NUM = r"(?:\d[\d,]*(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)"

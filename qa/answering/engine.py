@@ -9,15 +9,19 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.answering.abstention import answerability
+from qa.answering.extract import short_answer
+from qa.answering.followup import is_follow_up, rewrite
+from qa.answering.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped
+from qa.answering.ranking import Scored, rank
 from qa.config import Settings
-from qa.embed import Embedder
 from qa.errors import QAError
-from qa.extract import short_answer
-from qa.followup import is_follow_up, rewrite
+from qa.index.build import BuildReport
+from qa.index.corpus_index import CorpusIndex
+from qa.index.embed import Embedder
+from qa.index.refresh import open_index
 from qa.models import Answer, Citation
-from qa.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped
-from qa.retrieve import Scored, answerability, rank
-from qa.store import BuildReport, CorpusIndex, open_index, section_label
+from qa.reading.units import section_label
 from qa.text import terms
 
 MAX_QUESTION_CHARS = 2000
@@ -75,7 +79,7 @@ class Engine:
         if i < 0:
             raise QAError(f"No document {doc!r} in the index.")
         if i not in self._texts:
-            from qa.ingest import decode, file_sha256
+            from qa.reading.files import decode, file_sha256
 
             info = idx.docs[i]
             try:

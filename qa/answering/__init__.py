@@ -1,0 +1,11 @@
+"""Answering: a question in, a cited answer (or an abstention) out.
+
+This package owns everything between a question and the Answer the front ends
+show: reading the question (`query`, with the clinical `vocabulary`, and
+`followup` for elliptical follow-ups), the candidate units (`candidates`),
+the ranking features and their linear model (`ranking`), the decision to
+abstain (`abstention`), the short value read off the cited sentence
+(`extract`), the `Engine` that ties them to one corpus and its index
+(`engine`), and scoring against gold questions (`evaluate`). It searches
+through `qa.index` and never imports a front end.
+"""

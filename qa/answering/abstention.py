@@ -1,0 +1,166 @@
+"""Abstention: whether the best passage answers the question at all.
+
+The answerability of a question is the best unit's score and coverage, less
+the share of the question's words the corpus never uses, less CONTRADICTION
+when the best unit contradicts the question: it reports the median of another
+quantity, another part, phase, cohort or arm than the one asked, "X" where
+"non-X" is asked, or the question names a trial the corpus never names. The
+engine compares it with the thresholds in Settings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.answering.query import Query
+from qa.answering.ranking import Scored
+from qa.index.corpus_index import CorpusIndex
+from qa.text import STOPWORDS, fold, stem, terms
+
+def unknown_share(index: CorpusIndex, q: Query) -> float:
+    """IDF share of the question's words that the corpus never uses, even as a
+    stand-in: a question about things the corpus does not mention."""
+    core = list(dict.fromkeys(q.core))
+    if not core:
+        return 0.0
+    idf = {t: index.lexical.idf_of(t) for t in core}
+    missing = sum(w for t, w in idf.items() if _unknown(index, q, t))
+    return missing / (sum(idf.values()) or 1.0)
+
+
+def _unknown(index: CorpusIndex, q: Query, term: str) -> bool:
+    """The corpus never uses the term, nor any word the question lets stand in for it."""
+    vocab = index.lexical.vocab
+    return term not in vocab and not any(a in vocab for a in q.alternatives.get(term, ()))
+
+
+CONTRADICTION = 10.0
+"""Subtracted from the answerability when the best unit contradicts the question:
+more than any match adds, so such a question is always abstained on."""
+
+
+def answerability(index: CorpusIndex, q: Query, top: Scored) -> float:
+    """How likely the best unit answers at all (compared with Settings.abstain_below
+    and abstain_below_value)."""
+    # A contradiction outweighs any match: the unit answers another question.
+    penalty = CONTRADICTION if contradicts(index, q, top) else 0.0
+    return top.score + top.features["coverage"] - 3.0 * unknown_share(index, q) - penalty
+
+
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_PART = re.compile(r"\b(part|phase|cohort|arm|stage|wave)\s+(\d+|one|two|three|four|five|iv|i{1,3})([a-c]?)\b", re.I)
+_NAME = re.compile(r"\b[A-Z]{4,}(?:-[A-Z0-9]+)*\b|\b[A-Z0-9]+(?:-[A-Z0-9]+)*-[A-Z]{4,}\b")
+_NON = re.compile(r"\bnon-?([a-z]{3,})", re.I)
+
+
+def _parts(text: str) -> set[tuple[str, str]]:
+    """("part", "2") for "part two", ("phase", "2b") for "phase IIb"."""
+    out = set()
+    for noun, num, suffix in _PART.findall(text):
+        num = num.lower()
+        out.add((noun.lower(), _NUMBER_WORDS.get(num, num) + suffix.lower()))
+    return out
+
+
+_STATISTIC = frozenset({"median", "mean", "average"})
+_LINKS = frozenset({"to", "of", "since", "from", "until", "after", "before"})
+_QUANTITY = frozenset(
+    stem(w)
+    for w in """time duration number rate proportion percentage percent level value count total length
+    period interval median mean average""".split()
+)
+"""Words that name the kind of quantity, not which quantity."""
+_POPULATION = frozenset(
+    stem(w) for w in "patients participants subjects cases people persons individuals children adults men women".split()
+)
+"""Whose quantity it is: "of patients" ends the measure ("median age of patients treated with...")."""
+
+
+def measured(question: str) -> list[str]:
+    """The specific words of the quantity a statistic is asked for: "median time
+    to progression" -> [progress]; "mean incubation period" -> [incub]."""
+    tokens = fold(question).split()
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.strip("?.,;:()") not in _STATISTIC:
+            continue
+        linked = False
+        for j in range(i + 1, len(tokens)):
+            word = tokens[j].strip("()\"'")
+            bare = word.rstrip("?.,;:")
+            if not bare:
+                break
+            if bare in _LINKS and j + 1 < len(tokens) and tokens[j + 1] not in STOPWORDS:
+                linked = True
+                continue
+            if bare in STOPWORDS:
+                break
+            found = [t for t in terms(bare) if not t.isdigit()]
+            if linked and any(t in _POPULATION for t in found):
+                break
+            out.extend(t for t in found if t not in _QUANTITY and t not in _POPULATION)
+            linked = False
+            if word != bare:
+                break  # the clause ends here
+    return list(dict.fromkeys(out))
+
+
+def contradicts(index: CorpusIndex, q: Query, top: Scored) -> bool:
+    """The best unit is about something else than the question says."""
+    unit = index.units[top.unit]
+    return (
+        _another_quantity(index, q, top.unit)
+        or _another_part(index, q, unit.doc)
+        or _unnamed_trial(index, q)
+        or _non_asked(q, unit.text)
+    )
+
+
+def _another_quantity(index: CorpusIndex, q: Query, i: int) -> bool:
+    """The question asks for the median of a quantity the unit does not name,
+    though its document uses the words ("median follow-up time" answered by
+    "median time to PR"). Words the document never uses may be the asker's
+    paraphrase; of those it uses, a unit lacking half or more reports another
+    quantity ("median overall survival" for "median progression-free survival")."""
+    doc = index.units[i].doc
+    known = [t for t in measured(q.text) if doc in index.docs_with_term(t)]
+    if not known:
+        return False
+    unit_terms = set(index.unit_terms(i))
+    missing = [t for t in known if t not in unit_terms and not q.alternatives.get(t, set()) & unit_terms]
+    return 2 * len(missing) >= len(known)
+
+
+def _another_part(index: CorpusIndex, q: Query, doc: int) -> bool:
+    """The question asks about part 1 where the document reports only part 2."""
+    asked = _parts(q.text)
+    if not asked:
+        return False
+    a, b = index.doc_unit_ranges[doc]
+    reported = set().union(*(_parts(u.text) for u in index.units[a:b]))
+    for noun, num in asked:
+        others = {n for k, n in reported if k == noun}
+        if others and num not in others and num.rstrip("abc") not in {n.rstrip("abc") for n in others}:
+            return True
+    return False
+
+
+def _unnamed_trial(index: CorpusIndex, q: Query) -> bool:
+    """The question names a trial or agent the corpus never names ("the BOSTON trial")."""
+    for name in _NAME.findall(q.text):
+        parts = terms(name)
+        if parts and all(_unknown(index, q, t) for t in parts):
+            return True
+    return False
+
+
+def _non_asked(q: Query, unit_text: str) -> bool:
+    """The question asks about non-responders where the unit speaks of responders."""
+    text, asked_text = fold(unit_text), fold(q.text)
+    for word in _NON.findall(asked_text):
+        if re.search(rf"(?<!non)(?<!non-)\b{re.escape(word[:5])}", asked_text):
+            continue  # the question asks about both ("invasive and non-invasive ventilation")
+        if stem(word)[:5] in text and not re.search(rf"\bnon-?{re.escape(word[:5])}", text):
+            return True
+    return False
+

@@ -1,0 +1,47 @@
+"""Candidates for a question: the units dense search and BM25 propose, and their neighbours.
+
+Dense search (FAISS over MiniLM vectors of each unit with its heading context)
+and BM25 each propose up to Settings.candidates units; a small corpus is
+scored whole. The sentences next to the likeliest candidates join them, so
+that an answer running over two sentences can be cited as one passage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.answering.query import Query
+from qa.config import Settings
+from qa.index.corpus_index import CorpusIndex
+
+NEIGHBOURS_OF = 20
+"""The sentences next to this many of the likeliest candidates (by dense + BM25)
+are scored too, so that a passage can be cited whole."""
+
+
+def candidates(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> tuple[np.ndarray, dict[int, float], np.ndarray]:
+    """Candidate unit ids, dense similarity of each, and BM25 scores of all units."""
+    n = len(index.units)
+    k = min(settings.candidates, n)
+    lex = index.lexical.scores(q.weights, q.groups)
+    if n <= 2 * settings.candidates:
+        ids = np.arange(n)
+    else:
+        _, dense_ids = index.faiss_index().search(qvec.reshape(1, -1), k)
+        top_lex = np.argpartition(-lex, k - 1)[:k]
+        ids = np.union1d(dense_ids[0][dense_ids[0] >= 0], top_lex[lex[top_lex] > 0])
+    sims = np.asarray(index.vectors[ids] @ qvec, dtype=np.float32)
+    if len(ids) < n:
+        # The sentences next to the likeliest candidates are candidates too: an
+        # answer that runs on into the next sentence is cited as one passage.
+        lex_max = float(lex[ids].max()) or 1.0
+        likely = ids[np.argsort(-(sims + lex[ids] / lex_max))[:NEIGHBOURS_OF]]
+        src = np.concatenate([likely, likely])
+        near = np.concatenate([likely - 1, likely + 1])
+        ok = (near >= 0) & (near < n)
+        src, near = src[ok], near[ok]
+        near = np.setdiff1d(near[index.unit_docs[near] == index.unit_docs[src]], ids)
+        if len(near):
+            ids = np.concatenate([ids, near])
+            sims = np.concatenate([sims, np.asarray(index.vectors[near] @ qvec, dtype=np.float32)])
+    return ids, dict(zip(ids.tolist(), sims.tolist())), lex

@@ -1,0 +1,72 @@
+"""The `qa` argument parser: every command, its options and its help."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from qa import __version__
+from qa.cli.batch import cmd_batch
+from qa.cli.commands import cmd_ask, cmd_chat, cmd_index
+from qa.cli.evaluation import cmd_eval
+from qa.paths import default_corpus_dir, default_index_dir
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", type=Path, default=default_corpus_dir(), metavar="DIR",
+                        help="folder of .txt/.md articles (default: ./corpus, or $QA_CORPUS)")
+    common.add_argument("--index", type=Path, default=default_index_dir(), metavar="DIR",
+                        help="where the index is kept (default: ./index, or $QA_INDEX)")
+    common.add_argument("--model", metavar="NAME", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2)")
+    common.add_argument("--device", metavar="DEV", help="torch device for embedding, e.g. cpu or cuda (default: best available)")
+
+    p = argparse.ArgumentParser(
+        prog="qa",
+        description="Cited answers from clinical and scientific articles, offline. "
+        "Every answer quotes the source sentence verbatim with its document and character offsets.",
+        epilog="Run `qa` alone to open the chat. `qa COMMAND --help` describes a command.",
+    )
+    p.add_argument("--version", action="version", version=f"qa {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("ask", parents=[common], help="answer one question",
+                       description="Answer one question with numbered citations.")
+    a.add_argument("question", nargs="+", help="the question (quote it)")
+    a.add_argument("-k", type=int, default=3, metavar="N", help="number of citations (default 3)")
+    a.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    a.set_defaults(func=cmd_ask)
+
+    b = sub.add_parser("batch", parents=[common], help="answer a file of questions",
+                       description="Answer every question in a .txt (one per line, # comments), .csv (a 'question' "
+                       "column, optional 'id') or .jsonl ({\"id\", \"question\"}) file. Results are written as they "
+                       "are produced; bad lines are reported with their line numbers and skipped.")
+    b.add_argument("file", type=Path, help="question file")
+    b.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here instead of stdout")
+    b.add_argument("--format", choices=["jsonl", "csv", "md"], help="output format (default: from OUT's extension, else jsonl)")
+    b.add_argument("--resume", action="store_true", help="continue an interrupted run: skip questions already in OUT")
+    b.add_argument("-k", type=int, default=3, metavar="N", help="citations per question (default 3)")
+    b.add_argument("--chunk", type=int, default=64, metavar="N", help=argparse.SUPPRESS)
+    b.set_defaults(func=cmd_batch)
+
+    i = sub.add_parser("index", parents=[common], help="build or refresh the index",
+                       description="Build the index, or refresh it: only changed documents are re-embedded.")
+    i.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
+    i.add_argument("--json", action="store_true", help="print the build report as JSON")
+    i.set_defaults(func=cmd_index)
+
+    e = sub.add_parser("eval", parents=[common], help="score qa on a gold file",
+                       description="Score citations against a gold JSONL file ({\"id\",\"question\",\"gold\":[source "
+                       "substrings],\"answer\"?}; empty gold = unanswerable) or a SQuAD-format .json file (each "
+                       "article indexed as its own document). Prints P@1, P@3, MRR and abstention figures.")
+    e.add_argument("gold", type=Path, help="gold .jsonl or SQuAD .json")
+    e.add_argument("--json", action="store_true", help="print the figures as JSON")
+    e.add_argument("--show-misses", action="store_true", help="list the questions whose first citation is wrong")
+    e.add_argument("--workdir", type=Path, metavar="DIR", help="where SQuAD corpora and indexes go (default ./.qa-eval)")
+    e.set_defaults(func=cmd_eval)
+
+    c = sub.add_parser("chat", parents=[common], help="open the chat (the default)",
+                       description="Open the terminal chat on the corpus.")
+    c.set_defaults(func=cmd_chat)
+    p.set_defaults(func=cmd_chat, corpus=default_corpus_dir(), index=default_index_dir(), model=None, device=None)
+    return p

@@ -1,0 +1,131 @@
+"""A loaded index: the units, their vectors, FAISS and BM25 over them.
+
+`load` reads a generation that the manifest describes, after checking every
+file's checksum; nothing in it is ever unpickled, and the vectors are
+memory-mapped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.index.dense import load_faiss
+from qa.index.lexical import LexicalIndex, index_terms
+from qa.index.manifest import DocInfo, Stale, verify
+from qa.models import Unit
+from qa.text import terms
+
+
+class CorpusIndex:
+    """A loaded index: units, their vectors, FAISS and BM25 over them."""
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        units: list[Unit],
+        vectors: np.ndarray,
+        lexical: LexicalIndex,
+        abbreviations: dict[str, str],
+    ) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.units = units
+        self.vectors = vectors
+        self.lexical = lexical
+        self.abbreviations = abbreviations
+        self.docs: list[DocInfo] = [DocInfo(**d) for d in manifest["documents"]]
+        self._faiss: Any = None
+        self._terms: dict[int, list[str]] = {}
+        self.doc_unit_ranges = _ranges(units, len(self.docs))
+        self.unit_docs = np.fromiter((u.doc for u in units), np.int32, len(units))
+        """The document of each unit, as an array."""
+        self._title_docs: dict[str, list[int]] | None = None
+
+    @property
+    def model(self) -> str:
+        return self.manifest["model"]
+
+    @property
+    def index_type(self) -> str:
+        return self.manifest.get("index_type", "flat")
+
+    def faiss_index(self) -> Any:
+        """FAISS over the vectors, read on first use."""
+        if self._faiss is None:
+            gen = self.folder / self.manifest["generation"]
+            self._faiss = load_faiss(gen / "faiss.index", self.vectors, self.index_type)
+        return self._faiss
+
+    def docs_with_term(self, term: str) -> np.ndarray:
+        """Ids of the documents containing a (stemmed) term."""
+        j = self.lexical.vocab.get(term)
+        if j is None:
+            return np.zeros(0, np.int32)
+        w = self.lexical.weights
+        rows = w.indices[w.indptr[j] : w.indptr[j + 1]]
+        return np.unique(self.unit_docs[rows])
+
+    def docs_with_title_term(self, term: str) -> list[int]:
+        """Ids of the documents whose title contains a (stemmed) term."""
+        if self._title_docs is None:
+            by_term: dict[str, list[int]] = {}
+            for d, doc in enumerate(self.docs):
+                for t in dict.fromkeys(terms(doc.title)):
+                    by_term.setdefault(t, []).append(d)
+            self._title_docs = by_term
+        return self._title_docs.get(term, [])
+
+    def unit_terms(self, i: int) -> list[str]:
+        """The lexical terms of unit i (memoised)."""
+        t = self._terms.get(i)
+        if t is None:
+            t = self._terms[i] = index_terms(self.units[i], self.abbreviations)
+        return t
+
+
+def _ranges(units: list[Unit], n_docs: int) -> list[tuple[int, int]]:
+    ranges = [(0, 0)] * n_docs
+    i = 0
+    while i < len(units):
+        j = i
+        while j < len(units) and units[j].doc == units[i].doc:
+            j += 1
+        ranges[units[i].doc] = (i, j)
+        i = j
+    return ranges
+
+
+def load(folder: Path, manifest: dict[str, Any]) -> CorpusIndex:
+    """The index a manifest describes, after checking every file's checksum."""
+    verify(folder, manifest)
+    gen = folder / manifest["generation"]
+    try:
+        units: list[Unit] = []
+        sections: list[tuple[str, ...]] = [tuple(s) for s in json.loads((gen / "sections.json").read_text("utf-8"))]
+        n_docs = len(manifest["documents"])
+        with open(gen / "units.jsonl", encoding="utf-8") as f:
+            for line in f:
+                doc, start, end, kind, block, sec, text = json.loads(line)
+                if not 0 <= doc < n_docs:
+                    raise Stale("index files disagree on the documents")
+                units.append(Unit(doc, start, end, text, sections[sec], kind, block))
+        # Memory-mapped, seen as a plain ndarray: indexing an np.memmap costs a
+        # Python-level __getitem__/__array_finalize__ per row (5-10% of rank()).
+        vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+        lexical = LexicalIndex.load(gen)
+        abbreviations = json.loads((gen / "abbreviations.json").read_text("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise Stale(f"the index files cannot be read ({exc.__class__.__name__})") from exc
+    if vectors.ndim != 2 or vectors.dtype != np.float32:
+        raise Stale("vectors.npy does not hold a float32 matrix")
+    if vectors.shape[1] != manifest["dim"]:
+        raise Stale(f"the vectors have {vectors.shape[1]} dimensions but the manifest says {manifest['dim']}")
+    if len(units) != vectors.shape[0] or len(units) != lexical.size:
+        raise Stale("index files disagree on the number of units")
+    return CorpusIndex(folder, manifest, units, vectors, lexical, abbreviations)
+
