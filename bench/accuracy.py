@@ -25,12 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.answering import evaluate  # noqa: E402
+from qa.answering.engine import Engine  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.index.embed import Embedder  # noqa: E402
-from qa.answering.engine import Engine  # noqa: E402
-from qa.reading.files import corpus_files  # noqa: E402
 from qa.index.lexical import LexicalIndex  # noqa: E402
 from qa.models import Answer, Citation  # noqa: E402
+from qa.reading.files import corpus_files  # noqa: E402
 
 _NAIVE = re.compile(r"(?<=[.!?])\s+")
 _TOKENS = re.compile(r"\w+")
@@ -76,7 +76,7 @@ class Naive:
             for q in questions:
                 s = self.bm25.scores({t: 1.0 for t in _TOKENS.findall(q.lower())})
                 ranked.append(list(np.argsort(-s, kind="stable")[:k]))
-        for q, ids_ in zip(questions, ranked):
+        for q, ids_ in zip(questions, ranked, strict=True):
             cites = [self.units[i] for i in ids_ if i >= 0]
             out.append(Answer(q, None, False, cites))
         return out

@@ -23,17 +23,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.answering import evaluate  # noqa: E402
-from qa.config import Settings  # noqa: E402
-from qa.answering.engine import VALUE_TYPES, Engine  # noqa: E402
 from qa.answering.abstention import answerability  # noqa: E402
+from qa.answering.engine import VALUE_TYPES, Engine  # noqa: E402
 from qa.answering.ranking import rank  # noqa: E402
+from qa.config import Settings  # noqa: E402
 
 
 def values(engine: Engine, items: list[evaluate.GoldItem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per question: answerability, whether it asks for a value, whether it is answerable."""
     queries = [engine.prepare(i.question) for i in items]
     vecs = engine.embedder.encode([q.dense_text for q in queries])
-    a = [answerability(engine.index, q, rank(engine.index, q, v, engine.settings)[0]) for q, v in zip(queries, vecs)]
+    a = [answerability(engine.index, q, rank(engine.index, q, v, engine.settings)[0]) for q, v in zip(queries, vecs, strict=True)]
     return np.array(a), np.array([q.answer_type in VALUE_TYPES for q in queries]), np.array([bool(i.gold) for i in items])
 
 
@@ -62,24 +62,24 @@ def main() -> None:
     cands = np.concatenate([[every[0] - 0.01], (every[:-1] + every[1:]) / 2])
     best: tuple[float, float, float, float] | None = None  # (abstained unanswerable, -wrong, t_value, t_other)
     for tv in cands:
-        if any(abstains(a, v, tv, -np.inf)[l].mean() > args.max_wrong for _, a, v, l in sets):
+        if any(abstains(a, v, tv, -np.inf)[answerable].mean() > args.max_wrong for _, a, v, answerable in sets):
             continue
         for to in cands:
-            wrong = [abstains(a, v, tv, to)[l].mean() for _, a, v, l in sets]
+            wrong = [abstains(a, v, tv, to)[answerable].mean() for _, a, v, answerable in sets]
             if max(wrong) > args.max_wrong:
                 continue
-            caught = np.mean([abstains(a, v, tv, to)[~l].mean() for _, a, v, l in sets if (~l).any()])
+            caught = np.mean([abstains(a, v, tv, to)[~answerable].mean() for _, a, v, answerable in sets if (~answerable).any()])
             key = (caught, -max(wrong), tv, to)
             if best is None or key[:2] > best[:2]:
                 best = key
     assert best is not None
     _, _, tv, to = best
     print(f"abstain_below_value = {tv:.3f}\nabstain_below = {to:.3f}")
-    for name, a, v, l in sets:
+    for name, a, v, answerable in sets:
         ab = abstains(a, v, tv, to)
-        line = f"  {name}: answerable wrongly abstained {ab[l].mean():.1%}"
-        if (~l).any():
-            line += f", unanswerable abstained {ab[~l].mean():.1%} of {(~l).sum()}"
+        line = f"  {name}: answerable wrongly abstained {ab[answerable].mean():.1%}"
+        if (~answerable).any():
+            line += f", unanswerable abstained {ab[~answerable].mean():.1%} of {(~answerable).sum()}"
         print(line)
 
 

@@ -295,9 +295,9 @@ def prepare_covidqa(workdir: Path, source: Path = COVIDQA) -> Corpus:
 
 def corpus_texts(corpus: Path) -> list[str]:
     """The texts qa embeds for a corpus, produced the way the index build does."""
+    from qa.index.dense import embedding_text
     from qa.reading.files import corpus_files, decode
     from qa.reading.units import units_of
-    from qa.index.dense import embedding_text
 
     texts: list[str] = []
     files, _ = corpus_files(corpus)
@@ -322,10 +322,10 @@ def fmt_seconds(s: float | None) -> str:
 
 def table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
     out = [line, "  ".join("-" * w for w in widths)]
     for r in rows:
-        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)))
     return "\n".join(out)
 
 

@@ -26,16 +26,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    finish,
     COVIDQA,
-    Child,
     DEFAULT_WORKDIR,
     PYTHON,
     QA,
     STORM_CORPUS,
+    Child,
     Corpus,
     Timer,
     corpus_texts,
+    finish,
     fmt_seconds,
     machine,
     median,
@@ -97,8 +97,8 @@ def worker_throughput(a: argparse.Namespace) -> dict[str, Any]:
 
     import torch
 
-    from qa.index.embed import resolve_model
     from qa.answering.engine import Engine
+    from qa.index.embed import resolve_model
 
     settings = _settings()
     texts = corpus_texts(Path(a.corpus))
@@ -298,7 +298,7 @@ def worker_batch(a: argparse.Namespace) -> dict[str, Any]:
     whole, chunked, enc, single = [], [], [], []
     for _ in range(a.repeats):
         with Timer() as t:
-            for q, i in zip(questions, ids):
+            for q, i in zip(questions, ids, strict=True):
                 engine.ask(q, id=i)
         single.append(t.seconds)
         spent["seconds"] = 0.0
@@ -429,7 +429,7 @@ def bench_corpus(c: Corpus, a: argparse.Namespace) -> dict[str, Any]:
         r["batch"] = _worker("batch", c, 3 if small else 1, qfile)
         # The CLI end to end, start-up included.
         qjsonl = c.index.parent / "questions.jsonl"
-        qjsonl.write_text("".join(json.dumps({"id": i, "question": q}) + "\n" for i, q in zip(c.ids, c.questions)), "utf-8")
+        qjsonl.write_text("".join(json.dumps({"id": i, "question": q}) + "\n" for i, q in zip(c.ids, c.questions, strict=True)), "utf-8")
         out = c.index.parent / "answers.jsonl"
         r["cli_batch"] = _cli(["batch", str(qjsonl), "-o", str(out), "--corpus", str(c.corpus), "--index", str(c.index)], 1)
         r["cli_batch"]["qps"] = len(c.questions) / r["cli_batch"]["median_s"]

@@ -55,11 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     vecs = engine.embedder.encode([q.dense_text for q in queries])
     engine._answer(queries[0], vecs[0], k, None)  # loads FAISS
     if a.steady:
-        for q, v in zip(queries, vecs):
+        for q, v in zip(queries, vecs, strict=True):
             engine._answer(q, v, k, None)
     prof = cProfile.Profile()
     times = []
-    for q, v, text in zip(queries, vecs, questions):
+    for q, v, text in zip(queries, vecs, questions, strict=True):
         t0 = time.perf_counter()
         if a.with_encode:
             prof.runcall(engine.ask, text)

@@ -29,6 +29,7 @@ question vectors left by bench/perf.py in .bench/covidqa/index.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -40,7 +41,20 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_WORKDIR, PYTHON, Timer, finish, fmt_seconds, machine, median, peak_rss_mb, percentile, run_child, table  # noqa: E402
+from common import (  # noqa: E402
+    DEFAULT_WORKDIR,
+    PYTHON,
+    Timer,
+    finish,
+    fmt_seconds,
+    machine,
+    median,
+    peak_rss_mb,
+    percentile,
+    run_child,
+    table,
+)
+
 from qa.index.dense import HNSW_EF_SEARCH, HNSW_M  # noqa: E402  (no torch: qa.index.dense imports FAISS lazily)
 
 DIM = 384
@@ -151,7 +165,7 @@ def covidqa_like_vectors(base: Path, n: int, seed: int = SEED, chunk: int = 50_0
         raise SystemExit(f"--data covidqa needs the COVID-QA index: run bench/perf.py --corpora covidqa first ({index})")
     real = np.load(index / manifest["generation"] / "vectors.npy").astype(np.float32)
     bounds = np.cumsum([0] + [doc["units"] for doc in manifest["documents"]])
-    resid = np.concatenate([real[a:b] - real[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:]) if b > a])
+    resid = np.concatenate([real[a:b] - real[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds) if b > a])
     cov = resid.T @ resid / len(resid)
     chol = np.linalg.cholesky(cov + 1e-6 * np.eye(DIM, dtype=np.float32)).astype(np.float32)
     rng = np.random.default_rng(seed)
@@ -186,7 +200,7 @@ def _latencies(fn: Any, queries: np.ndarray) -> list[float]:
 
 
 def _recall(found: np.ndarray, truth: np.ndarray, k: int) -> float:
-    hits = sum(len(set(f[:k].tolist()) & set(t[:k].tolist())) for f, t in zip(found, truth))
+    hits = sum(len(set(f[:k].tolist()) & set(t[:k].tolist())) for f, t in zip(found, truth, strict=True))
     return hits / (len(truth) * k)
 
 
@@ -267,12 +281,12 @@ def worker_store(d: Path, index_type: str) -> dict[str, Any]:
     import faiss
 
     import qa.index.build as build
-    from qa.index.corpus_index import load
-    from qa.index.manifest import DocInfo, read_manifest, verify
-    from qa.config import Settings
-    from qa.models import Unit
     from qa.answering.query import analyse
     from qa.answering.ranking import rank
+    from qa.config import Settings
+    from qa.index.corpus_index import load
+    from qa.index.manifest import DocInfo, read_manifest, verify
+    from qa.models import Unit
 
     vectors = np.load(d / "vectors.npy", mmap_mode="r")
     queries = np.load(d / "queries.npy")
@@ -323,7 +337,7 @@ def worker_store(d: Path, index_type: str) -> dict[str, Any]:
         qs.append(analyse("What is " + " ".join(w[j] for j in sorted(pick)) + "?"))
     rank(idx, qs[0], queries[0], settings)
     lat, lex_lat = [], []
-    for q, v in zip(qs, queries):
+    for q, v in zip(qs, queries, strict=True):
         t0 = time.perf_counter()
         rank(idx, q, v, settings)
         lat.append(time.perf_counter() - t0)
@@ -352,8 +366,8 @@ def worker_real(index_dir: Path) -> dict[str, Any]:
     """HNSW recall on real vectors: the COVID-QA units and its questions."""
     import faiss
 
-    from qa.index.embed import Embedder
     from qa.index.dense import build_faiss
+    from qa.index.embed import Embedder
     from qa.index.manifest import read_manifest
 
     manifest = read_manifest(index_dir)

@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.answering import evaluate  # noqa: E402
-from qa.config import Settings, Weights  # noqa: E402
 from qa.answering.engine import VALUE_TYPES, Engine  # noqa: E402
-from qa.models import Citation  # noqa: E402
 from qa.answering.ranking import FEATURES, rank  # noqa: E402
+from qa.config import Settings, Weights  # noqa: E402
+from qa.models import Citation  # noqa: E402
 from qa.reading.units import section_label  # noqa: E402
 
 
@@ -34,7 +34,7 @@ def feature_tables(engine: Engine, items: list[evaluate.GoldItem], squad: bool):
     vecs = engine.embedder.encode([q.dense_text for q in queries])
     idx = engine.index
     tables = []
-    for item, q, v in zip(items, queries, vecs):
+    for item, q, v in zip(items, queries, vecs, strict=True):
         ranked = rank(idx, q, v, engine.settings)
         X = np.array([[s.features[f] for f in FEATURES] for s in ranked], np.float32)
         hits = []
@@ -51,12 +51,12 @@ def passage_sweep(engine: Engine, items: list[evaluate.GoldItem], squad: bool, m
     joins the citation of a question that asks for a description)."""
     queries = [engine.prepare(i.question) for i in items]
     vecs = engine.embedder.encode([q.dense_text for q in queries])
-    ranked = [rank(engine.index, q, v, engine.settings) for q, v in zip(queries, vecs)]
+    ranked = [rank(engine.index, q, v, engine.settings) for q, v in zip(queries, vecs, strict=True)]
     out = {}
     for m in margins:
         p1 = rr = 0.0
         n = 0
-        for item, q, r in zip(items, queries, ranked):
+        for item, q, r in zip(items, queries, ranked, strict=True):
             if not item.gold:
                 continue
             n += 1
@@ -111,7 +111,7 @@ def main() -> None:
     print(f"features ready in {time.time() - t0:.0f} s")
     sets = [(1.0, st), (1.0, ct)]
     w = np.array([getattr(Weights(), f) for f in FEATURES], np.float32)
-    print("start", dict(zip(FEATURES, w.round(3))), "storm", metrics(st, w), "covid", metrics(ct, w))
+    print("start", dict(zip(FEATURES, w.round(3), strict=True)), "storm", metrics(st, w), "covid", metrics(ct, w))
     best = objective(sets, w)
     steps = [0.5, 0.2, 0.1, 0.05]
     for _ in range(args.rounds):
@@ -128,7 +128,7 @@ def main() -> None:
                             w, best = cand, val
                         else:
                             break
-    print("fitted", {f: round(float(x), 3) for f, x in zip(FEATURES, w)})
+    print("fitted", {f: round(float(x), 3) for f, x in zip(FEATURES, w, strict=True)})
     print("storm P@1/MRR", metrics(st, w), "covid P@1/MRR", metrics(ct, w))
     margins = [0.04, 0.2, 0.5, 1.0, 2.0, 10.0]
     sweeps = [passage_sweep(storm, evaluate.load_gold(args.gold), False, margins), passage_sweep(covid, squad_items, True, margins)]

@@ -29,7 +29,8 @@ _stemmer = Stemmer.Stemmer("english")
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    stemmed: str = _stemmer.stemWord(word)  # PyStemmer has no type information
+    return stemmed
 
 
 def fold(text: str) -> str:

@@ -30,8 +30,8 @@ def _isolated_paths(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture(scope="session")
 def storm_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A copy of the shipped corpus and an index of it, built once per session."""
-    from qa.config import Settings
     from qa.answering.engine import Engine
+    from qa.config import Settings
 
     base = tmp_path_factory.mktemp("storm")
     corpus = base / "corpus"
@@ -43,8 +43,8 @@ def storm_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def storm_engine(storm_dirs: tuple[Path, Path]):
-    from qa.config import Settings
     from qa.answering.engine import Engine
+    from qa.config import Settings
 
     engine = Engine(*storm_dirs, Settings())
     engine.open()

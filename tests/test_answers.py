@@ -42,7 +42,7 @@ def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
     assert len(answerable) >= 60 and len(gold) - len(answerable) >= 10
     answers = storm_engine.ask_many([g["question"] for g in answerable])
     right = 0
-    for g, a in zip(answerable, answers):
+    for g, a in zip(answerable, answers, strict=True):
         for c in a.citations:
             assert storm_engine.document_text(c.doc)[c.start : c.end] == c.text
         right += any(s in a.citations[0].text for s in g["gold"])

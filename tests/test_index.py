@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from qa.config import Settings
-from qa.index.embed import Embedder
 from qa.errors import QAError
+from qa.index.embed import Embedder
 from qa.index.refresh import open_index
 
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from qa.reading.files import corpus_files, decode
-from qa.reading.units import units_of
-from qa.reading.units import section_label
-
+from qa.reading.units import section_label, units_of
 from tests.conftest import SEED_CORPUS
 
 
@@ -22,7 +21,7 @@ def test_every_unit_is_a_verbatim_slice_in_reading_order() -> None:
         assert u.text == u.text.strip()
     starts = [u.start for u in units]
     assert starts == sorted(starts)
-    assert all(a.end <= b.start for a, b in zip(units, units[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(units))
 
 
 def test_bullets_carry_their_heading_path() -> None:

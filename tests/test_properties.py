@@ -13,20 +13,19 @@ import io
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from qa.cli import main
 from qa.cli.questions import read_questions
 from qa.cli.writers import completed_ids
-from qa.cli import main
 from qa.errors import QAError
 from qa.reading.files import decode, looks_binary
+from qa.reading.sentences import sentence_spans, split_long
 from qa.reading.units import units_of
 from qa.safe import json_text, one_line, printable
-from qa.reading.sentences import sentence_spans, split_long
 
 FAST = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.index.lexical import LexicalIndex
 from qa.answering.query import UNIT_TYPES, analyse, answer_type_of, expand_clipped
+from qa.index.lexical import LexicalIndex
 from qa.text import terms
 
 

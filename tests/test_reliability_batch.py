@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,12 +18,11 @@ from pathlib import Path
 import pytest
 
 from qa.cli import batch as batch_command
+from qa.cli import main
 from qa.cli.questions import read_questions
 from qa.cli.writers import Writer, completed_ids
-from qa.cli import main
 from qa.errors import QAError
 from qa.models import Answer, Citation
-
 from tests.conftest import GOLD
 
 SAFETY_TIMEOUT = 600  # seconds; a guard against a hung child, never an assertion
@@ -232,7 +230,7 @@ class FakeEngine:
         if self.out is not None and self.out.exists():
             self.seen_on_disk.append(sum(1 for _ in open(self.out, encoding="utf-8")))
         self.asked.extend(ids)
-        return [answer_for(q, i) for q, i in zip(questions, ids)]
+        return [answer_for(q, i) for q, i in zip(questions, ids, strict=True)]
 
     def ask(self, question, *, k=None, previous=None, id=None):
         return self.ask_many([question], ids=[id])[0]

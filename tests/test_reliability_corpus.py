@@ -26,10 +26,8 @@ from qa.cli import main
 from qa.config import Settings
 from qa.index import build
 from qa.index.embed import Embedder
-from qa.reading.files import corpus_files, decode
-from qa.reading.units import units_of
 from qa.index.refresh import open_index
-
+from qa.reading.files import corpus_files, decode
 from tests.conftest import SEED_CORPUS
 
 RAW_CONTROLS = ["\x1b", "\x07", "\x9b", "\u202e", "\x00", "\r"]

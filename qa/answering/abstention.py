@@ -17,6 +17,7 @@ from qa.answering.ranking import Scored
 from qa.index.corpus_index import CorpusIndex
 from qa.text import STOPWORDS, fold, stem, terms
 
+
 def unknown_share(index: CorpusIndex, q: Query) -> float:
     """IDF share of the question's words that the corpus never uses, even as a
     stand-in: a question about things the corpus does not mention."""

@@ -44,4 +44,4 @@ def candidates(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Setting
         if len(near):
             ids = np.concatenate([ids, near])
             sims = np.concatenate([sims, np.asarray(index.vectors[near] @ qvec, dtype=np.float32)])
-    return ids, dict(zip(ids.tolist(), sims.tolist())), lex
+    return ids, dict(zip(ids.tolist(), sims.tolist(), strict=True)), lex

@@ -124,7 +124,7 @@ class Engine:
         queries = [self.prepare(q) for q in questions]
         vecs = self.embedder.encode([q.dense_text for q in queries]) if queries else np.zeros((0, 1))
         ids = ids or [None] * len(queries)
-        return [self._answer(q, v, k or self.settings.top_k, i) for q, v, i in zip(queries, vecs, ids)]
+        return [self._answer(q, v, k or self.settings.top_k, i) for q, v, i in zip(queries, vecs, ids, strict=True)]
 
     def _answer(self, query: Query, qvec: np.ndarray, k: int, id: str | None) -> Answer:
         idx = self.index

@@ -63,7 +63,7 @@ class Report:
     misses: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__slots__ if k != "misses"}  # type: ignore[attr-defined]
+        d = {k: getattr(self, k) for k in self.__slots__ if k != "misses"}
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in d.items()}
 
     def lines(self) -> list[str]:
@@ -202,7 +202,7 @@ def score(
     hits1 = hits3 = 0
     wrong_abstain = unans_abstain = 0
     short_right = 0
-    for item, ans in zip(items, answers):
+    for item, ans in zip(items, answers, strict=True):
         if not item.gold:
             r.unanswerable += 1
             unans_abstain += ans.abstained

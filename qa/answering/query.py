@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from qa.text import STOPWORDS, fold, terms, words
 from qa.answering.vocabulary import ABBREVIATIONS, SYNONYMS
+from qa.text import STOPWORDS, fold, terms, words
 
 EXPANSION_WEIGHT = 0.5
 
@@ -105,7 +105,9 @@ def analyse(question: str, corpus_abbreviations: dict[str, str] | None = None) -
         if tok in STOPWORDS and not re.search(rf"\b{re.escape(tok.upper())}\b", question):
             continue  # "who" asks; "WHO" is the organisation
         expansions.append((tok, long))
-        spelled = re.sub(rf"\b{re.escape(tok)}\b", lambda m, lf=long: f"{m.group(0)} ({lf})", spelled, count=1, flags=re.I)
+        first = re.search(rf"\b{re.escape(tok)}\b", spelled, flags=re.I)
+        if first:
+            spelled = f"{spelled[: first.end()]} ({long}){spelled[first.end() :]}"
     # Long forms in the question also match their abbreviation in the text.
     for short, long in abbrevs.items():
         lf = fold(long)

@@ -12,6 +12,7 @@ Settings.weights (fitted by bench/tune.py).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -139,8 +140,8 @@ def _phrase(q: Query, unit_terms: list[str]) -> float:
     core = q.core
     if len(core) < 2:
         return 0.0
-    pairs = set(zip(unit_terms, unit_terms[1:]))
-    qp = list(zip(core, core[1:]))
+    pairs = set(itertools.pairwise(unit_terms))
+    qp = list(itertools.pairwise(core))
     return sum(p in pairs for p in qp) / len(qp)
 
 

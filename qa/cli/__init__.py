@@ -32,9 +32,10 @@ __all__ = ["build_parser", "main"]
 def _robust_streams() -> None:
     """Never fail on printing: characters the terminal's encoding lacks are escaped."""
     for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
         try:
-            if stream.errors == "strict":
-                stream.reconfigure(errors="backslashreplace")
+            if stream.errors == "strict" and reconfigure is not None:
+                reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, io.UnsupportedOperation):
             pass
 

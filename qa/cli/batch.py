@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import IO
 
 from qa.cli.output import err, isatty
 from qa.cli.session import open_engine
@@ -66,6 +67,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             err(f"Resuming: {len(done)} answer(s) already in {args.output}.")
     todo = [r for r in good if r.id not in done]
     engine = open_engine(args) if todo else None
+    stream: IO[str]
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         fresh = not (args.resume and args.output.exists() and args.output.stat().st_size > 0)

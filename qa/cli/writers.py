@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,7 +32,7 @@ def _csv_header(k: int) -> list[str]:
     return cols
 
 
-def _csv_line(row: list[object]) -> str:
+def _csv_line(row: Sequence[object]) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(row)
     return buf.getvalue()

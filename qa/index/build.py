@@ -35,7 +35,7 @@ from qa.reading.units import CHUNKER_VERSION, units_of
 
 if TYPE_CHECKING:
     from qa.config import Settings
-    from qa.index.embed import Embedder
+    from qa.index.embed import Encoder
 
 EMBED_CHUNK_UNITS = 512
 """Documents are embedded in groups of about this many units (a few seconds on
@@ -74,7 +74,7 @@ def build(
     corpus: Path,
     folder: Path,
     settings: Settings,
-    embedder: Embedder,
+    embedder: Encoder,
     files: list[Path],
     warnings: list[str],
     reason: str,
@@ -164,7 +164,7 @@ def build(
         true_dim = int(embedder.dimension)
         embed([i for i, v in enumerate(doc_vectors) if v is None or v.shape[1] != true_dim])
     vectors = np.concatenate([v for v in doc_vectors if v is not None])
-    del doc_vectors
+    doc_vectors.clear()  # the per-document copies are no longer needed
     write_generation(folder, settings, docs, units, vectors, abbreviations, progress, skipped, file_warnings, limit)
     # Only now that the new generation is in force may stale cache entries go.
     keep = {f"{d.sha256}.npy" for d in docs}
@@ -177,7 +177,7 @@ def build(
 def _cached_vectors(path: Path, n_units: int, dim: int | None) -> np.ndarray | None:
     """A document's cached vectors, None when absent or not what is expected."""
     try:
-        vec = np.load(path, allow_pickle=False)
+        vec: np.ndarray = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError):
         return None
     if vec.ndim != 2 or vec.dtype != np.float32 or vec.shape[0] != n_units or (dim is not None and vec.shape[1] != dim):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from qa.index.lexical import LexicalIndex, index_terms
 from qa.index.manifest import DocInfo, Stale, verify
 from qa.models import Unit
 from qa.text import terms
+
+if TYPE_CHECKING:
+    import faiss
 
 
 class CorpusIndex:
@@ -39,7 +42,7 @@ class CorpusIndex:
         self.lexical = lexical
         self.abbreviations = abbreviations
         self.docs: list[DocInfo] = [DocInfo(**d) for d in manifest["documents"]]
-        self._faiss: Any = None
+        self._faiss: faiss.Index | None = None
         self._terms: dict[int, list[str]] = {}
         self.doc_unit_ranges = _ranges(units, len(self.docs))
         self.unit_docs = np.fromiter((u.doc for u in units), np.int32, len(units))
@@ -48,13 +51,17 @@ class CorpusIndex:
 
     @property
     def model(self) -> str:
-        return self.manifest["model"]
+        """The embedding model the vectors were made with."""
+        name: str = self.manifest["model"]  # check_manifest made sure it is a string
+        return name
 
     @property
     def index_type(self) -> str:
-        return self.manifest.get("index_type", "flat")
+        """"flat" (exact search) or "hnsw"."""
+        kind: str = self.manifest.get("index_type", "flat")
+        return kind
 
-    def faiss_index(self) -> Any:
+    def faiss_index(self) -> faiss.Index:
         """FAISS over the vectors, read on first use."""
         if self._faiss is None:
             gen = self.folder / self.manifest["generation"]

@@ -7,11 +7,14 @@ module (for the constants) stays cheap.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.models import Unit
+
+if TYPE_CHECKING:
+    import faiss
 
 CONTEXT_VERSION = "2"
 """Bump when the text embedded for a unit changes (cached vectors go stale)."""
@@ -31,14 +34,16 @@ def embedding_text(unit: Unit) -> str:
     return f"{label}: {unit.text}" if label else unit.text
 
 
-def build_faiss(vectors: np.ndarray, index_type: str) -> Any:
+def build_faiss(vectors: np.ndarray, index_type: str) -> faiss.Index:
     """Exact inner-product search while small; HNSW above the threshold."""
     import faiss
 
     dim = int(vectors.shape[1])
+    index: faiss.Index
     if index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index = hnsw
     else:
         index = faiss.IndexFlatIP(dim)
     if len(vectors):
@@ -46,7 +51,7 @@ def build_faiss(vectors: np.ndarray, index_type: str) -> Any:
     return index
 
 
-def load_faiss(path: Path, vectors: np.ndarray, index_type: str) -> Any:
+def load_faiss(path: Path, vectors: np.ndarray, index_type: str) -> faiss.Index:
     """The FAISS index a generation holds, ready to search."""
     import faiss
 
@@ -56,6 +61,6 @@ def load_faiss(path: Path, vectors: np.ndarray, index_type: str) -> Any:
         # A newer build deleted this generation after it was loaded; the
         # vectors (mapped at load) still hold all that search needs.
         index = build_faiss(np.asarray(vectors), index_type)
-    if index_type == "hnsw":
+    if index_type == "hnsw" and isinstance(index, faiss.IndexHNSW):
         index.hnsw.efSearch = HNSW_EF_SEARCH
     return index

@@ -8,7 +8,7 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -27,6 +27,15 @@ on each other: on the 2-core machine of docs/performance.md one query took
 threads and 13-25 ms with one while another program kept a core busy.
 Batches and index builds always use every core."""
 _THREADS = threading.Lock()
+
+
+class Encoder(Protocol):
+    """What building an index needs of a model: Embedder, or a stand-in in tests."""
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray: ...
 
 
 def _free_cpus() -> int | None:
@@ -151,7 +160,10 @@ class Embedder:
     def dimension(self) -> int:
         m = self.model
         get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
-        return int(get())
+        dim = get()
+        if dim is None:
+            raise QAError(f"Embedding model {self.model_name!r} does not say the dimension of its vectors.")
+        return int(dim)
 
     @property
     def device_type(self) -> str:

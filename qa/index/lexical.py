@@ -47,7 +47,9 @@ class LexicalIndex:
 
     @property
     def size(self) -> int:
-        return self.weights.shape[0]
+        """The number of units indexed."""
+        rows: int = self.weights.shape[0]
+        return rows
 
     @classmethod
     def build(cls, docs: Iterable[Sequence[str]]) -> LexicalIndex:
@@ -88,7 +90,7 @@ class LexicalIndex:
         so that a caller can tell an unambiguous completion from a common start)."""
         if self._sorted is None:
             self._sorted = sorted(self.vocab)
-        out = []
+        out: list[str] = []
         i = bisect.bisect_left(self._sorted, prefix)
         while i < len(self._sorted) and self._sorted[i].startswith(prefix) and len(out) <= limit:
             out.append(self._sorted[i])

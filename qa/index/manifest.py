@@ -53,7 +53,7 @@ class DocInfo:
 
 def doc_dict(d: DocInfo) -> dict[str, Any]:
     """A DocInfo as the manifest's JSON object."""
-    return {k: getattr(d, k) for k in DocInfo.__slots__}  # type: ignore[attr-defined]
+    return {k: getattr(d, k) for k in DocInfo.__slots__}
 
 
 _GENERATION = re.compile(r"gen-[A-Za-z0-9-]+")
@@ -100,7 +100,8 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     except (OSError, ValueError) as exc:
         raise Stale(f"the manifest is unreadable ({exc.__class__.__name__})") from exc
     check_manifest(data)
-    return data
+    manifest: dict[str, Any] = data  # checked: a dict with every field
+    return manifest
 
 
 def verify(folder: Path, manifest: dict[str, Any]) -> None:

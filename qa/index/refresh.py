@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from qa.errors import QAError
 from qa.index.build import BuildReport, build, size_limit
@@ -28,7 +28,7 @@ from qa.reading.units import CHUNKER_VERSION
 
 if TYPE_CHECKING:
     from qa.config import Settings
-    from qa.index.embed import Embedder
+    from qa.index.embed import Encoder
 
 
 def _stat_matches(manifest: dict[str, Any], files: list[Path], root: Path) -> bool:
@@ -142,6 +142,13 @@ def _limit_matters(manifest: dict[str, Any], limit: int) -> bool:
     )
 
 
+def _encoder(embedder: Encoder | Callable[[], Encoder]) -> Encoder:
+    """The embedder, or the one its factory makes: called only when a build needs a model."""
+    if callable(embedder) and not hasattr(embedder, "encode"):
+        return embedder()
+    return cast("Encoder", embedder)  # it has encode(): an Encoder, not a factory
+
+
 def _loaded(idx: CorpusIndex, reason: str, warnings: list[str], t0: float) -> tuple[CorpusIndex, BuildReport]:
     report = BuildReport("loaded", reason, len(idx.docs), len(idx.units), warnings=warnings + list(idx.manifest.get("warnings", [])))
     report.seconds = time.perf_counter() - t0
@@ -152,7 +159,7 @@ def open_index(
     corpus: Path,
     folder: Path,
     settings: Settings,
-    embedder: Embedder | Callable[[], Embedder],
+    embedder: Encoder | Callable[[], Encoder],
     *,
     rebuild: bool = False,
     progress: Progress = quiet,
@@ -200,8 +207,7 @@ def open_index(
                     if isinstance(got, CorpusIndex):
                         return _loaded(got, "up to date (files touched, same bytes)", warnings, t0)
             remove_leftovers(folder)
-            emb = embedder if not callable(embedder) or hasattr(embedder, "encode") else embedder()
-            report = build(corpus, folder, settings, emb, files, warnings, reason, progress)
+            report = build(corpus, folder, settings, _encoder(embedder), files, warnings, reason, progress)
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         raise QAError(
@@ -210,7 +216,10 @@ def open_index(
         ) from exc
     report.seconds = time.perf_counter() - t0
     try:
-        idx = load(folder, read_manifest(folder))  # type: ignore[arg-type]
+        manifest = read_manifest(folder)
+        if manifest is None:
+            raise Stale("manifest.json is missing")
+        idx = load(folder, manifest)
     except (Stale, TypeError) as exc:  # pragma: no cover - only if the disk lies
         raise QAError(f"The index just built in {folder} cannot be read back: {exc}.") from exc
     return idx, report

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.segment import Segment
@@ -42,7 +43,8 @@ def wrap_document(
     cols: list[int] = []
     pos = 0
     for line in doc.split("\n"):
-        indent = min(_BULLET.match(line).end(), width // 2) if line.strip() else 0  # type: ignore[union-attr]
+        bullet = _BULLET.match(line)  # always matches: every part of it is optional
+        indent = min(bullet.end(), width // 2) if bullet and line.strip() else 0
         rest = line[indent:]
         wrapped = [p.plain for p in Text(rest).wrap(console, width - indent)] if rest else [""]
         cursor = 0  # in rest: wrapping may drop the blanks at a break, so find each piece
@@ -83,8 +85,8 @@ class DocumentView(ScrollView, can_focus=True):
     }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.document = ""
         self.highlights: list[Highlight] = []
         self.lines: list[Text] = []

@@ -9,7 +9,6 @@ from qa.models import Answer, Citation
 from qa.tui.safe_text import one_line
 from qa.tui.turn import NOT_FOUND, normalise
 
-
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>"})
 
 

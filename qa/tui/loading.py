@@ -50,9 +50,13 @@ def run_until_cancelled(job: Callable[[], None], cancelled: Callable[[], bool]) 
 
 def load(engine_of: Callable[[], Engine], rebuild: bool, post: Callable[[Message], object]) -> None:
     """Open (or build) the index, then load the model, posting progress and the outcome."""
+
+    def progress(text: str) -> None:
+        post(EngineProgress(text))
+
     try:
         engine = engine_of()
-        report = engine.open(rebuild=rebuild, progress=lambda text: post(EngineProgress(text)))
+        report = engine.open(rebuild=rebuild, progress=progress)
         idx = engine.index
         post(IndexLoaded(report, len(idx.docs), len(idx.units), engine.settings.model, rebuild))
         engine.warm_up()

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from qa.models import Answer
     from qa.index.build import BuildReport
+    from qa.models import Answer
 
 
 @dataclass

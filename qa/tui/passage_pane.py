@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -58,8 +60,8 @@ class PassagePane(Vertical):
 
     COMPONENT_CLASSES = {"passage--span", "passage--value"}
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.citation: Citation | None = None
         self.number: int | None = None
         self.value: str | None = None

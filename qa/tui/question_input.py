@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 from textual.widgets import Input
 
@@ -21,11 +23,11 @@ class QuestionInput(Input):
         Binding("tab", "app.focus_citations", "Citations"),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         # Coming back to the box must not select (and so let the next key replace) the draft.
         kwargs.setdefault("select_on_focus", False)
         kwargs.setdefault("placeholder", "Ask a question about the corpus (Enter asks, ↑ recalls earlier questions)")
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.history: list[str] = []
         self._pos = 0
         self._draft = ""

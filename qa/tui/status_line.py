@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -35,8 +36,8 @@ class StatusLine(Static):
     message: reactive[str] = reactive("")
     busy: reactive[bool] = reactive(False)
 
-    def __init__(self, message: str = "", **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, message: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._frame = 0
         self._since = time.monotonic()
         self._timer: Timer | None = None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -63,12 +65,12 @@ class Transcript(VerticalScroll, can_focus=True):
 
         view: CitationView
 
-    def __init__(self, welcome: Text | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, welcome: Text | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._welcome = welcome
         self.cursor: CitationView | None = None
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         if self._welcome is not None:
             yield Static(self._welcome, classes="transcript--welcome")
 
@@ -145,7 +147,7 @@ class Transcript(VerticalScroll, can_focus=True):
         if self.cursor not in cites:
             self.select_latest()
             return
-        i = cites.index(self.cursor) + delta  # type: ignore[arg-type]
+        i = cites.index(self.cursor) + delta
         self.select(cites[max(0, min(len(cites) - 1, i))])
 
     def action_move_to(self, i: int) -> None:

@@ -102,7 +102,7 @@ class TurnView(Vertical):
 
     def set_status(self, text: str) -> None:
         self.status_text = text
-        for status in self.query(".turn--status"):
+        for status in self.query(".turn--status").results(Static):
             status.update(Text(text))
 
     def show_answer(self, answer: Answer) -> None:

@@ -13,8 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from qa.config import Settings
 from qa.answering.engine import Engine
+from qa.config import Settings
 from qa.tui import make_app
 
 from .conftest import REPO, SIZE, ask, ready, wait_for

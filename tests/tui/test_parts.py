@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.text import Text
 
 from qa.models import Answer, Citation
-from qa.tui.export import conversation_markdown
 from qa.tui.document_view import wrap_document
+from qa.tui.export import conversation_markdown
 from qa.tui.safe_text import clean, find_value, highlighted, literal
 
 CONSOLE = Console(width=200)
@@ -48,7 +48,7 @@ def test_each_wrapped_line_shows_the_document_slice_the_map_gives(doc: str, widt
     assert len(lines) == len(starts)
     assert starts == sorted(starts) and starts[0] == 0
     ends = starts[1:] + [len(doc)]
-    for line, start, end in zip(lines, starts, ends):
+    for line, start, end in zip(lines, starts, ends, strict=True):
         assert line.split() == doc[start:end].split()
         assert CONSOLE.measure(Text(line)).maximum <= width
 
