@@ -1,5 +1,9 @@
-"""The `qa` command line. Heavy imports (torch, FAISS, Textual) happen inside
-the commands that need them, so `qa --help` starts instantly.
+"""The `qa` command line: this package owns the argument parser (`parser`), one
+module per command or group of commands (`commands`: ask, index and chat;
+`batch`; `evaluation`), the question files batch reads (`questions`) and the
+result files it writes (`writers`), how output is printed (`output`) and the
+engine a command opens (`session`). Heavy imports (torch, FAISS, Textual)
+happen inside the commands that need them, so `qa --help` starts instantly.
 
 stdout carries answers (human text, or JSON with --json); stderr carries
 progress and diagnostics. A QAError is printed once, here, as `qa: message`,
@@ -8,12 +12,6 @@ error is reported in one line with exit status 70 (QA_DEBUG=1 shows the
 traceback). Text from documents, questions and file names is printed with
 plain print(), never as markup, and with control characters neutralised
 (qa.safe), so it shows exactly as written and cannot drive the terminal.
-
-The package holds one module per command or group of commands (`commands`:
-ask, index and chat; `batch`; `evaluation`), the question files batch reads
-(`questions`) and the result files it writes (`writers`), how output is
-printed (`output`), the engine a command opens (`session`) and the argument
-parser (`parser`).
 """
 
 from __future__ import annotations

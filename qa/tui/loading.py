@@ -29,6 +29,7 @@ DOCUMENTS_LISTED = 200
 
 
 def plural(n: int, word: str) -> str:
+    """The count and the word, plural unless it is 1 ("1 document", "2 documents")."""
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
