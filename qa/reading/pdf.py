@@ -1,0 +1,136 @@
+"""PDF into a Document, with pypdfium2 (PDFium) only.
+
+Each page's characters become words with positions and fonts (pdfwords),
+fragments, columns and lines in reading order (pdflayout); running headers and
+footers are dropped here, with a view of all pages; pdfblocks then makes
+headings, paragraphs, items, references, captions and table rows from the
+lines. Every failure of PDFium or of a damaged file becomes a ReadError that
+says what is wrong with the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pypdfium2 as pdfium
+
+from qa.reading.document import Document, ReadError, ReadLimits, check_size
+from qa.reading.pdfblocks import assemble
+from qa.reading.pdflayout import Fragment, fragments, page_lines
+from qa.reading.pdfwords import PageText
+
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–(]?\s*\d{1,4}\s*[-–)]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
+MARGIN = 0.1
+"""Running headers and footers live in the top and bottom tenth of a page."""
+
+
+def _open(data: bytes, name: str) -> pdfium.PdfDocument:
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise ReadError(f"{name} is not a PDF file")
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code == pdfium.raw.FPDF_ERR_PASSWORD:
+            raise ReadError(f"{name} is protected by a password; qa cannot read encrypted PDFs",
+                            hint="Save a copy without the password and add that instead.") from None
+        if code == pdfium.raw.FPDF_ERR_SECURITY:
+            raise ReadError(f"{name} uses an unsupported security handler; qa cannot read it") from None
+        if b"%%EOF" not in data[-2048:]:
+            raise ReadError(f"{name} is truncated or damaged (the end of the file is missing)") from None
+        raise ReadError(f"{name} is damaged and cannot be read as a PDF") from None
+    except (OSError, ValueError, MemoryError) as exc:
+        raise ReadError(f"{name} could not be opened as a PDF ({type(exc).__name__})") from None
+
+
+def _page_fragments(doc: pdfium.PdfDocument, index: int) -> tuple[list[Fragment], float, float]:
+    page = doc[index]
+    try:
+        width, height = page.get_size()
+        textpage = page.get_textpage()
+        try:
+            words = PageText(textpage).words()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return fragments(words, index + 1), width, height
+
+
+def _drop_running_text(pages: list[list[Fragment]], heights: list[float]) -> None:
+    """Remove headers, footers and page numbers: text in the page margins that repeats
+    at the same place on several pages (digits aside), and lone numbers there."""
+    def key(f: Fragment, h: float) -> tuple[str, int, int]:
+        zone = 1 if f.bottom > h * (1 - MARGIN) else -1 if f.top < h * MARGIN else 0
+        return re.sub(r"\d+", "#", f.text.lower()), zone, round(f.bottom if zone < 0 else h - f.top) // 4
+
+    seen: dict[tuple[str, int, int], set[int]] = defaultdict(set)
+    for p, (frags, h) in enumerate(zip(pages, heights)):
+        for f in frags:
+            k = key(f, h)
+            if k[1]:
+                seen[k].add(p)
+    need = max(2, round(0.3 * len(pages)))
+    for p, (frags, h) in enumerate(zip(pages, heights)):
+        keep = []
+        for f in frags:
+            k = key(f, h)
+            if k[1] and (len(seen[k]) >= need or _PAGE_NUMBER.match(f.text.strip()) and _at_edge(f, frags, k[1])):
+                continue
+            keep.append(f)
+        frags[:] = keep
+
+
+def _at_edge(f: Fragment, frags: list[Fragment], zone: int) -> bool:
+    """Nothing but other margin text stands beyond f towards the page edge."""
+    if zone > 0:
+        return not any(g.bottom > f.top for g in frags if g is not f)
+    return not any(g.top < f.bottom for g in frags if g is not f)
+
+
+def read_pdf(data: bytes, name: str, limits: ReadLimits | None = None) -> Document:
+    """Read a PDF article."""
+    limits = limits or ReadLimits()
+    check_size(data, name, limits)
+    doc = _open(data, name)
+    try:
+        count = len(doc)
+        if count == 0:
+            raise ReadError(f"{name} has no pages")
+        if count > limits.max_pages:
+            raise ReadError(f"{name} has {count} pages, over the limit of {limits.max_pages} pages for one file",
+                            hint="Raise the page limit in the settings to read it.")
+        pages: list[list[Fragment]] = []
+        heights: list[float] = []
+        for i in range(count):
+            try:
+                frags, _, h = _page_fragments(doc, i)
+            except pdfium.PdfiumError:
+                frags, h = [], 792.0
+            pages.append(frags)
+            heights.append(h)
+        if not any(pages):
+            raise ReadError(f"{name} has no text layer; OCR is not supported",
+                            hint="It is probably a scan: an OCR tool can add the text layer.")
+        title = ""
+        try:
+            title = (doc.get_metadata_value("Title") or "").strip()
+        except (pdfium.PdfiumError, KeyError, ValueError):
+            pass
+    except pdfium.PdfiumError:
+        raise ReadError(f"{name} is damaged and cannot be read as a PDF") from None
+    finally:
+        doc.close()
+    _drop_running_text(pages, heights)
+    lines = []
+    flow = 0
+    for frags in pages:
+        page = page_lines(frags, flow)
+        if page:
+            flow = max(ln.flow for ln in page) + 1
+        lines.extend(page)
+    out = assemble(lines, heights, count)
+    if not out.title:
+        out.title = title
+    return out

@@ -1,0 +1,375 @@
+"""PDF lines in reading order into the blocks of a Document.
+
+Styles are judged against the body text: the font size that most characters
+have. A short line in a larger or bold font is a heading (its size ranks its
+level; "2.1 Methods" numbering nests too); the largest lines at the top of
+page 1 are the title; a bold run opening a paragraph ("Background Malaria
+is...") is a run-in heading. A paragraph ends at a wider gap between lines, an
+indented first line, a short last line of justified text, or a change of
+style; it goes on across columns and pages, and a table or figure met on the
+way is laid out after it. Table regions (pdftables) become caption and row
+blocks, captions "Figure 1." caption blocks, numbered entries after a
+"References" heading reference blocks.
+
+Line-end hyphens: the two parts are joined (the join is recorded in
+`Document.joins`) unless the part after the break starts with a capital or a
+digit, the hyphenated form occurs elsewhere in the document, or both parts are
+words of the document and their joined form is not. Superscripts that look
+like reference markers become " [1]" apart from the word, inside the sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from qa.reading import pdftables, tables
+from qa.reading.document import Builder, Document
+from qa.reading.pdflayout import Fragment, Line
+from qa.reading.pdfwords import HYPHENS, Word
+
+_REFERENCES = re.compile(r"^(\d+\.?\s*)?(references?|bibliography|literature cited|works cited)$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z]")
+_BULLET = re.compile(r"^(?:[•◦▪‣⁃●○■□∙·]|[–—-](?=\s))")
+_REF_START = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])\s")
+_MARKER = re.compile(r"^[\[(]?\d{1,3}(?:[,–\-−]\d{1,3})*[\])]?$|^[a-z*†‡§¶]$")
+_TERMINAL = ".?!:)\"”’"
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(slots=True)
+class _Para:
+    kind: str
+    page: int
+    section: tuple[str, ...]
+    parts: list[str] = field(default_factory=list)
+    length: int = 0
+    joins: list[int] = field(default_factory=list)
+    pages: list[tuple[int, int]] = field(default_factory=list)
+    last: Line | None = None
+    cur: int = 0
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _style(line: Line) -> tuple[float, bool]:
+    return round(line.size * 2) / 2, line.bold
+
+
+class _Assembler:
+    def __init__(self, lines: list[Line], heights: list[float]) -> None:
+        self.lines = lines
+        self.heights = heights
+        self.out = Builder("pdf")
+        sizes: Counter[float] = Counter()
+        bold: Counter[bool] = Counter()
+        for ln in lines:
+            for w in ln.words:
+                sizes[round(w.size * 2) / 2] += len(w.text)
+                bold[w.bold] += len(w.text)
+        self.body = sizes.most_common(1)[0][0] if sizes else 10.0
+        self.body_bold = bool(bold) and bold.most_common(1)[0][0]
+        self.pitch = self._pitch()
+        self.vocab: Counter[str] = Counter()
+        self.hyphenated: set[str] = set()
+        for ln in lines:
+            for w in ln.words[:-1] if ln.words and _ends_hyphen(ln.words[-1]) else ln.words:
+                low = w.text.lower()
+                for part in _WORD.findall(low):
+                    self.vocab[part] += 1
+                if "-" in low.strip("-"):
+                    self.hyphenated.add(re.sub(r"[^\w-]", "", low))
+        self.levels = self._heading_levels()
+        self.path: list[tuple[float, str]] = []
+        self.para: _Para | None = None
+        self.pending: list[tuple[str, object]] = []
+        self.in_refs = False
+        self.tables = 0
+
+    # --- statistics -------------------------------------------------------------------
+
+    def _pitch(self) -> float:
+        c: Counter[int] = Counter()
+        for a, b in zip(self.lines, self.lines[1:]):
+            if a.flow == b.flow and abs(a.size - self.body) < 0.3 and abs(b.size - self.body) < 0.3:
+                d = a.bottom - b.bottom
+                if 0 < d < 3 * self.body:
+                    c[round(d * 4)] += 1
+        return c.most_common(1)[0][0] / 4 if c else 1.2 * self.body
+
+    def _is_heading_style(self, ln: Line) -> bool:
+        size, bold = _style(ln)
+        if len(ln.words) > 20 or len(ln.text) > 160 or not any(ch.isalpha() for ch in ln.text):
+            return False
+        if size >= self.body + 0.8:
+            return True
+        return bold and not self.body_bold and size >= self.body - 0.6
+
+    def _heading_levels(self) -> dict[tuple[float, bool], int]:
+        styles = {_style(ln) for ln in self.lines if self._is_heading_style(ln) and len(ln.frags) == 1}
+        ranked = sorted(styles, key=lambda s: (-s[0], not s[1]))
+        return {s: i for i, s in enumerate(ranked)}
+
+    # --- text of lines ----------------------------------------------------------------
+
+    def words_text(self, words: list[Word]) -> str:
+        out = ""
+        for k, w in enumerate(words):
+            if w.sup and k > 0 and _MARKER.match(w.text):
+                out = _add_marker(out, w.text)
+            elif w.sup and k > 0 and out[-1:].isalnum():
+                out += w.text  # an exponent or unit power: 10⁹ reads 109 as in the source text
+            else:
+                out = f"{out} {w.text}" if out else w.text
+        return out
+
+    def cell_text(self, frags: list[Fragment]) -> str:
+        p = _Para("paragraph", 0, ())
+        for f in frags:
+            self._append(p, f.words, f.page)
+        return p.text()
+
+    def _append(self, p: _Para, words: list[Word], page: int) -> None:
+        text = self.words_text(words)
+        if not text:
+            return
+        if not p.parts:
+            p.cur = page
+        elif page != p.cur:
+            p.pages.append((p.length + 1, page))  # where this page's text begins in the block
+            p.cur = page
+        if p.parts:
+            prev = p.parts[-1]
+            if prev and prev[-1] in HYPHENS and self._join(prev, text):
+                p.parts[-1] = prev[:-1]
+                p.length -= 1
+                p.joins.append(p.length)
+            else:
+                p.parts.append(" ")
+                p.length += 1
+        p.parts.append(text)
+        p.length += len(text)
+
+    def _join(self, left: str, right: str) -> bool:
+        """Whether a word broken at a line end is one word (see the module docstring)."""
+        head = re.search(r"([^\W\d_]+)[" + HYPHENS + r"]$", left)
+        if not head or not right[:1].isalpha() or right[:1].isupper():
+            return False
+        a, b = head.group(1).lower(), (_WORD.match(right.lower()) or [""])[0]
+        if not b:
+            return False
+        if f"{a}-{b}" in self.hyphenated:
+            return False
+        if self.vocab.get(a + b):
+            return True
+        return not (len(a) >= 2 and self.vocab.get(a) and self.vocab.get(b) and len(b) >= 3)
+
+    # --- paragraphs -------------------------------------------------------------------
+
+    def section(self) -> tuple[str, ...]:
+        return tuple(t for _, t in self.path)
+
+    def close(self) -> None:
+        p, self.para = self.para, None
+        if p is not None:
+            self.out.add(p.kind, p.text(), section=p.section, page=p.page, joins=p.joins, pages=p.pages)
+        for kind, obj in self.pending:
+            self._emit_float(kind, obj)
+        self.pending.clear()
+
+    def _breaks(self, a: Line, b: Line) -> bool:
+        if abs(a.size - b.size) > 0.6 or a.bold != b.bold:
+            return True
+        if self.in_refs and _REF_START.match(b.text):
+            return True
+        if _BULLET.match(b.text) and a.text.rstrip()[-1:] in _TERMINAL + ";":
+            return True
+        ends = a.text.rstrip()[-1:] in _TERMINAL
+        short = a.x1 < a.right - 2.5 * a.size
+        if a.flow != b.flow or a.page != b.page:
+            return ends and short
+        gap = a.bottom - b.bottom
+        if gap > 1.45 * max(self.pitch, a.size) or gap < 0:
+            return True
+        if b.x0 > b.left + 0.8 * b.size and a.x0 <= a.left + 0.5 * a.size and not self.in_refs:
+            return True  # an indented first line
+        return ends and short
+
+    def prose(self, ln: Line) -> None:
+        p = self.para
+        if p is not None and p.last is not None and not self._breaks(p.last, ln):
+            self._append(p, ln.words, ln.page)
+            p.last = ln
+            return
+        self.close()
+        kind = "reference" if self.in_refs else "item" if _BULLET.match(ln.text) else "paragraph"
+        words = ln.words
+        run_in = self._run_in(ln)
+        if run_in:
+            self.heading(self.words_text(words[:run_in]), (0.0, True), run_in=True)
+            words = words[run_in:]
+        self.para = _Para(kind, ln.page, self.section())
+        self._append(self.para, words, ln.page)
+        self.para.last = ln
+
+    def _run_in(self, ln: Line) -> int:
+        """How many words open the line in bold before regular text (0: none)."""
+        if self.body_bold or self.in_refs or not ln.words[0].bold:
+            return 0
+        k = 0
+        while k < len(ln.words) and ln.words[k].bold:
+            k += 1
+        if k == len(ln.words) or k > 8 or ln.words[k - 1].text.endswith(","):
+            return 0
+        return k
+
+    # --- headings and floats ----------------------------------------------------------
+
+    def heading(self, text: str, style: tuple[float, bool], run_in: bool = False) -> None:
+        self.close()
+        text = text.strip().rstrip(":").rstrip() if run_in else text.strip()
+        if not text:
+            return
+        level = float(len(self.levels) + 1) if run_in else float(self.levels.get(style, len(self.levels)))
+        num = _NUMBERED.match(text)
+        if num and not run_in:
+            level += 0.1 * num.group(1).count(".")  # "2.1" under "2" when both look the same
+        while self.path and self.path[-1][0] >= level:
+            self.path.pop()
+        self.out.add("heading", text, section=self.section(), page=self._page)
+        self.path.append((level, text))
+        self.in_refs = bool(_REFERENCES.match(text))
+
+    def float_(self, kind: str, obj: object) -> None:
+        p = self.para
+        if p is not None and p.text().rstrip()[-1:] not in _TERMINAL:
+            self.pending.append((kind, obj))  # the paragraph goes on after it
+            return
+        self.close()
+        self._emit_float(kind, obj)
+
+    def _emit_float(self, kind: str, obj: object) -> None:
+        if kind == "table":
+            table, page = obj  # type: ignore[misc]
+            self.tables += 1
+            tables.emit(self.out, table, self.tables, section=self.section(), page=page)
+        else:
+            text, page = obj  # type: ignore[misc]
+            self.out.add("caption", text, section=self.section(), page=page)
+
+    # --- the walk ---------------------------------------------------------------------
+
+    def run(self, page_count: int) -> Document:
+        flows: dict[int, list[Line]] = {}
+        for ln in self.lines:
+            flows.setdefault(ln.flow, []).append(ln)
+        self._title()
+        for flow in flows.values():
+            self._flow(flow)
+        self.close()
+        return self.out.build(page_count)
+
+    def _title(self) -> None:
+        first = [ln for ln in self.lines if ln.page == 1][:12]
+        if not first:
+            return
+        big = max(ln.size for ln in first)
+        if big < self.body * 1.3:
+            return
+        title = [ln for ln in first if ln.size >= big - 0.5]
+        if title and title[0] in self.lines[:6]:
+            idx = self.lines.index(title[0])
+            run = [ln for ln in self.lines[idx : idx + 5] if ln.size >= big - 0.5]
+            self._page = 1
+            self.out.add("title", " ".join(self.words_text(ln.words) for ln in run), page=1)
+            for ln in run:
+                ln.words = []
+
+    _page = 1
+
+    def _flow(self, lines: list[Line]) -> None:
+        lines = [ln for ln in lines if ln.words]
+        is_cap = lambda ln: pdftables.caption_label(ln, self.body) is not None  # noqa: E731
+        regions = dict(pdftables.find_regions(lines, is_cap))
+        i = 0
+        while i < len(lines):
+            ln = lines[i]
+            self._page = ln.page
+            if i in regions:
+                end = regions[i]
+                table = pdftables.build(lines[i:end], self.cell_text)
+                cap, cap_end = self._caption_near(lines, i, end)
+                if cap:
+                    table.label, table.caption = cap
+                self.float_("table", (table, ln.page))
+                i = max(end, cap_end)
+                continue
+            label = pdftables.caption_label(ln, self.body)
+            if label:
+                j = self._caption_end(lines, i)
+                nxt = next((s for s in regions if j <= s <= j + 1), None)
+                if label.startswith("Table") and nxt is not None:
+                    i = j  # the table below takes it
+                    continue
+                text = self.cell_text([f for line in lines[i:j] for f in line.frags])
+                self.float_("caption", (text, ln.page))
+                i = j
+                continue
+            if self._is_heading_style(ln) and not self.in_refs or (
+                    _NUMBERED.match(ln.text) and len(ln.words) <= 8 and ln.text[-1:] not in _TERMINAL and
+                    ln.x1 < ln.right - 4 * ln.size and not self.in_refs):
+                j = i + 1
+                while (j < len(lines) and _style(lines[j]) == _style(ln) and j - i < 4 and
+                       lines[j - 1].bottom - lines[j].bottom < 1.6 * max(ln.size, self.pitch) and j not in regions):
+                    j += 1
+                self.heading(" ".join(self.words_text(x.words) for x in lines[i:j]), _style(ln))
+                i = j
+                continue
+            self.prose(ln)
+            i += 1
+
+    def _caption_end(self, lines: list[Line], i: int) -> int:
+        j = i + 1
+        while j < len(lines) and j - i < 8:
+            a, b = lines[j - 1], lines[j]
+            if (a.bottom - b.bottom > 1.5 * max(self.pitch, a.size) or len(b.frags) > 1
+                    or pdftables.caption_label(b, self.body) or abs(a.size - b.size) > 0.6):
+                break
+            j += 1
+        return j
+
+    def _caption_near(self, lines: list[Line], start: int, end: int) -> tuple[tuple[str, str] | None, int]:
+        """The "Table N" caption just above or below a table region: (label, caption text), and
+        where the lines after the table resume."""
+        for k in range(start - 1, max(-1, start - 10), -1):
+            label = pdftables.caption_label(lines[k], self.body)
+            if label:
+                j = self._caption_end(lines, k)
+                if j >= start - 1 and label.startswith("Table"):
+                    return (label, self.cell_text([f for ln in lines[k:j] for f in ln.frags])), end
+                break
+        if end < len(lines):
+            label = pdftables.caption_label(lines[end], self.body)
+            if label and label.startswith("Table"):
+                j = self._caption_end(lines, end)
+                return (label, self.cell_text([f for ln in lines[end:j] for f in ln.frags])), j
+        return None, end
+
+
+def _ends_hyphen(w: Word) -> bool:
+    return w.hyphen or w.text[-1:] in HYPHENS
+
+
+def _add_marker(out: str, marker: str) -> str:
+    """Put a reference marker after the word, inside the sentence: "myeloma [1]."."""
+    bare = marker.strip("[]()")
+    m = re.search(r"([^\W\d_]{3,})([.,;:])$", out)
+    if m:
+        return f"{out[:-1]} [{bare}]{m.group(2)}"
+    return f"{out} [{bare}]"
+
+
+def assemble(lines: list[Line], heights: list[float], page_count: int) -> Document:
+    return _Assembler(lines, heights).run(page_count)

@@ -1,0 +1,186 @@
+"""Words with positions and fonts from one PDF page, through PDFium (pypdfium2).
+
+PDFium gives the page's characters in content order, with the spaces and line
+breaks it infers. Asking it about every character costs a foreign call per
+character per property, which alone would hold reading under 20 pages a
+second; so the text comes in one call, is cut into whitespace-separated
+tokens, and only a token's first and last characters are measured (box, font
+size, weight). A token whose ends disagree (it runs onto the next line, or it
+ends in a smaller, raised superscript) is measured character by character.
+
+Coordinates are PDF points, y upwards. `size` is the font size; `bottom` and
+`top` are the font's descent and ascent lines around the glyph (PDFium's
+"loose" box), which are the same for every character of a font on a line, so
+they compare lines and baselines reliably.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pypdfium2.raw as pdfium
+
+_INT, _DBL, _PTR = ctypes.c_int, ctypes.c_double, ctypes.c_void_p
+
+
+def _fast(fn: object, restype: type, *argtypes: type) -> ctypes._CFuncPtr:
+    """The same PDFium function without pypdfium2's argument conversion (several
+    times cheaper per call; measured in bench/read_pdf.py)."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, _PTR).value)
+
+
+_loose_box = _fast(pdfium.FPDFText_GetLooseCharBox, _INT, _PTR, _INT, _PTR)
+_font_size = _fast(pdfium.FPDFText_GetFontSize, _DBL, _PTR, _INT)
+_font_weight = _fast(pdfium.FPDFText_GetFontWeight, _INT, _PTR, _INT)
+_unicode = _fast(pdfium.FPDFText_GetUnicode, ctypes.c_uint, _PTR, _INT)
+
+HYPHENS = "-\u2010\u2011\u00ad\ufffe"
+"""Characters a line may end with when a word was broken (PDFium writes U+FFFE for
+a hyphen it recognised at a line end)."""
+
+_TOKEN = re.compile(r"[^\s\ufffe]+\ufffe?|\ufffe")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾", "0123456789+-()")
+_SUPER_CHARS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹")
+_DROP = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2060\ufeff\uffff\ue000-\uf8ff]")
+# Symbol-font glyphs that some PDFs leave in the private use area.
+_SYMBOL_PUA = str.maketrans({0xF0B1: "±", 0xF0A3: "≤", 0xF0B3: "≥", 0xF0D7: "×", 0xF0B4: "×", 0xF02D: "−",
+                             0xF0B0: "°", 0xF0BB: "≈", 0xF0B9: "≠", 0xF06D: "µ", 0xF061: "α", 0xF062: "β",
+                             0xF067: "γ", 0xF064: "δ", 0xF0AE: "→", 0xF0A5: "∞", 0xF0BA: "≡", 0xF0D6: "√"})
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Word:
+    text: str
+    x0: float
+    x1: float
+    bottom: float
+    top: float
+    size: float
+    bold: bool
+    sup: bool = False
+    """Set by the line builder: smaller and raised against its line (a reference marker)."""
+    hyphen: bool = False
+    """PDFium marked the final character as a line-end hyphen (it is no longer in text)."""
+
+
+class PageText:
+    """The measured words of one page (content order)."""
+
+    def __init__(self, textpage: object) -> None:
+        self._tp = textpage
+        self._h = ctypes.cast(textpage.raw, _PTR).value  # type: ignore[attr-defined]
+        self._rect = (ctypes.c_float * 4)()  # left, top, right, bottom
+        self._addr = ctypes.addressof(self._rect)
+        self._bold_cache: dict[int, bool] = {}
+
+    def _box(self, i: int) -> tuple[float, float, float, float]:
+        _loose_box(self._h, i, self._addr)
+        r = self._rect
+        return r[0], r[3], r[2], r[1]  # x0, bottom, x1, top
+
+    def _bold(self, i: int) -> bool:
+        w = _font_weight(self._h, i)
+        if w > 0:
+            return w >= 600
+        # No weight in the font descriptor: the font's name tells.
+        obj = pdfium.FPDFText_GetTextObject(self._tp.raw, i)  # type: ignore[attr-defined]
+        key = ctypes.cast(obj, _PTR).value or 0
+        if key not in self._bold_cache:
+            buf = ctypes.create_string_buffer(128)
+            flags = ctypes.c_int()
+            pdfium.FPDFText_GetFontInfo(self._tp.raw, i, buf, 128, ctypes.byref(flags))  # type: ignore[attr-defined]
+            self._bold_cache[key] = bool(_BOLD_NAME.search(buf.value.decode("latin-1", "replace")))
+        return self._bold_cache[key]
+
+    def _size(self, i: int, bottom: float, top: float) -> float:
+        s = _font_size(self._h, i)
+        # A font scaled by the text matrix reports size 1: the box height is then the truth.
+        return s if s > 1.5 else max(1.0, (top - bottom) / 1.2)
+
+    def words(self) -> list[Word]:
+        count = self._tp.count_chars()  # type: ignore[attr-defined]
+        if count <= 0:
+            return []
+        text = self._tp.get_text_range()  # type: ignore[attr-defined]
+        if len(text) != count:
+            # Characters outside the BMP come as surrogate pairs: rebuild one per index.
+            text = "".join(chr(_unicode(self._h, i) or 32) for i in range(count))
+        out: list[Word] = []
+        for m in _TOKEN.finditer(text):
+            self._token(text, m.start(), m.end(), out)
+        return out
+
+    def _token(self, text: str, s: int, e: int, out: list[Word]) -> None:
+        x0, b0, x1, t0 = self._box(s)
+        last = e - 2 if text[e - 1] == "\ufffe" and e - 2 > s else e - 1  # a hyphen's box is its ink only
+        lx0, lb, lx1, lt = self._box(last) if last > s else (x0, b0, x1, t0)
+        h = max(t0 - b0, 1.0)
+        if e - s > 1 and (abs(lb - b0) > 0.5 * h or lx0 < x0 - 1 or lx0 - x1 > 3 * h + (e - s) * h):
+            self._split(text, s, e, out)  # runs onto another line or across a gap
+            return
+        size = self._size(s, b0, t0)
+        lsize = _font_size(self._h, last) if last > s else size
+        if e - s > 1 and lsize > 1.5 and (lsize < 0.85 * size or lb > b0 + 0.25 * h):
+            self._split(text, s, e, out)  # ends in a superscript
+            return
+        self._emit(text[s:e], x0, lx1, b0, t0, size, self._bold(s), out)
+
+    def _split(self, text: str, s: int, e: int, out: list[Word]) -> None:
+        """Measure each character and cut the token where the line, font size or baseline changes."""
+        start = s
+        ps = self._box(s)
+        psize = self._size(s, ps[1], ps[3])
+        first = ps
+        for i in range(s + 1, e + 1):
+            if i < e and text[i] in HYPHENS:
+                continue  # a hyphen's box is its ink only: it belongs with the letters before it
+            if i < e:
+                cur = self._box(i)
+                size = self._size(i, cur[1], cur[3])
+                h = max(ps[3] - ps[1], 1.0)
+                same = (abs(cur[1] - ps[1]) <= 0.25 * h and abs(size - psize) < 0.15 * psize
+                        and cur[0] >= ps[0] - 1 and cur[0] - ps[2] < 0.5 * h)
+                if same:
+                    ps = cur
+                    continue
+            self._emit(text[start:i], first[0], ps[2], first[1], first[3], psize, self._bold(start), out)
+            if i < e:
+                start, first, ps, psize = i, cur, cur, size
+
+    def _emit(self, raw: str, x0: float, x1: float, bottom: float, top: float, size: float, bold: bool,
+              out: list[Word]) -> None:
+        hyphen = raw.endswith("\ufffe")
+        t = normalise(raw)
+        if hyphen and not t.endswith("-"):
+            t += "-"
+        if not t:
+            return
+        if _SUPER_CHARS.intersection(t) and not t[0] in _SUPER_CHARS and t[-1] in _SUPER_CHARS:
+            # Unicode superscript digits after a word ("myeloma¹²") are a marker of their own.
+            k = len(t)
+            while k > 1 and (t[k - 1] in _SUPER_CHARS or (t[k - 1] in ",–-" and t[k - 2] in _SUPER_CHARS)):
+                k -= 1
+            base, sup = t[:k], t[k:]
+            width = x1 - x0
+            cut = x0 + width * len(base) / max(len(t), 1)
+            out.append(Word(base, x0, cut, bottom, top, size, bold, hyphen=False))
+            out.append(Word(sup.translate(_SUPERSCRIPTS), cut, x1, bottom + 0.3 * size, top, size * 0.6, bold,
+                            sup=True))
+            return
+        out.append(Word(t, x0, x1, bottom, top, size, bold, hyphen=hyphen))
+
+
+def normalise(raw: str) -> str:
+    """A token's text: control and private-use characters dropped, ligatures and
+    compatibility forms folded (NFKC) except superscript digits, which mark references."""
+    t = raw.replace("\ufffe", "")
+    if t.isascii():
+        return _DROP.sub("", t)
+    t = _DROP.sub("", t.translate(_SYMBOL_PUA))
+    if _SUPER_CHARS.intersection(t):
+        return "".join(c if c in _SUPER_CHARS else unicodedata.normalize("NFKC", c) for c in t)
+    return unicodedata.normalize("NFKC", t)
