@@ -87,6 +87,7 @@ class _Assembler:
         self.pending: list[tuple[str, object]] = []
         self.in_refs = False
         self.tables = 0
+        self.last_table: tuple[int, str, str] | None = None
 
     # --- statistics -------------------------------------------------------------------
 
@@ -303,6 +304,11 @@ class _Assembler:
                 cap, cap_end = self._caption_near(lines, i, end)
                 if cap:
                     table.label, table.caption = cap
+                elif self.last_table and self.last_table[0] == ln.flow:
+                    table.label, table.caption = self.last_table[1], self.last_table[2]  # the same table goes on
+                else:
+                    table.label = f"Table (p. {ln.page})"
+                self.last_table = (ln.flow, table.label, table.caption)
                 self.float_("table", (table, ln.page))
                 i = max(end, cap_end)
                 continue
@@ -328,6 +334,7 @@ class _Assembler:
                 i = j
                 continue
             self.prose(ln)
+            self.last_table = None
             i += 1
 
     def _caption_end(self, lines: list[Line], i: int) -> int:

@@ -136,50 +136,71 @@ def _is_prose(f: Fragment, width: float) -> bool:
     return len(f.words) >= 4 and f.x1 - f.x0 >= 0.25 * width
 
 
-def find_gutter(frags: list[Fragment], lo: float, hi: float) -> float | None:
-    """The x of the strip between columns, or None for a single column."""
-    width = hi - lo
-    if width < 100 or len(frags) < 6:
-        return None
-    prose = [f for f in frags if _is_prose(f, width)]
-    if len(prose) < 6:
-        return None
-    n = int(width) + 2
-    ends = [0] * n  # prose fragments ending at bin
-    starts = [0] * n
-    cover = [0] * (n + 1)
-    for f in prose:
+def _profiles(frags: list[Fragment], lo: float, n: int) -> tuple[list[int], list[int], list[int]]:
+    """Per 1-pt bin: fragments ending at or before it, starting at or after it, crossing it."""
+    ends, starts, cover = [0] * n, [0] * n, [0] * (n + 1)
+    for f in frags:
         a = max(0, min(n - 1, int(f.x0 - lo)))
         b = max(0, min(n - 1, int(f.x1 - lo)))
         starts[a] += 1
         ends[b] += 1
         cover[a + 1] += 1
         cover[b] -= 1
-    left = [0] * n
+    left, right, crossing = [0] * n, [0] * n, [0] * n
     acc = 0
     for i in range(n):
         acc += ends[i]
         left[i] = acc
-    right = [0] * n
     acc = 0
     for i in range(n - 1, -1, -1):
         acc += starts[i]
         right[i] = acc
-    crossing = [0] * n
     acc = 0
     for i in range(n):
         acc += cover[i]
         crossing[i] = acc
+    return left, right, crossing
+
+
+def find_gutter(frags: list[Fragment], lo: float, hi: float) -> float | None:
+    """The x of the strip between columns, or None for a single column.
+
+    Best: a strip with much prose on both sides and little across it. Else a strip
+    nothing at all crosses, with text on both sides and prose on one (a column
+    taken up by a table beside a column of prose)."""
+    width = hi - lo
+    if width < 100 or len(frags) < 6:
+        return None
+    prose = [f for f in frags if _is_prose(f, width)]
+    if len(prose) < 5:
+        return None
+    n = int(width) + 2
+    lo_bin, hi_bin = int(0.2 * n), int(0.8 * n)
+    left, right, crossing = _profiles(prose, lo, n)
     best, best_x, run = 0, -1, 0
-    for i in range(int(0.2 * n), int(0.8 * n)):
-        score = min(left[i], right[min(n - 1, i + 1)]) - 2 * crossing[i]
+    for i in range(lo_bin, hi_bin):
+        score = min(left[i], right[min(n - 1, i + 1)]) - crossing[i]
         if score > best:
             best, best_x, run = score, i, 1
         elif score == best and best_x >= 0 and i == best_x + run:
             run += 1  # the middle of a run of equally good positions
-    if best_x < 0 or best < 3:
-        return None
-    return lo + best_x + run / 2
+    if best_x >= 0 and best >= 3:
+        return lo + best_x + run / 2
+    all_left, all_right, all_cross = _profiles(frags, lo, n)
+    size = max(4.0, sorted(f.size for f in frags)[len(frags) // 2])
+    best_run, best_mid, start = 0, -1.0, -1
+    for i in range(lo_bin, hi_bin + 1):
+        free = i < hi_bin and all_cross[i] == 0 and all_left[i] >= 5 and all_right[min(n - 1, i + 1)] >= 5 \
+            and max(left[i], right[min(n - 1, i + 1)]) >= 5
+        if free and start < 0:
+            start = i
+        elif not free and start >= 0:
+            if i - start > best_run:
+                best_run, best_mid = i - start, start + (i - start) / 2
+            start = -1
+    if best_run >= size:
+        return lo + best_mid
+    return None
 
 
 def _slabs(frags: list[Fragment]) -> list[list[Fragment]]:

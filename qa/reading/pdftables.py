@@ -22,7 +22,7 @@ from qa.reading.pdfwords import Word
 from qa.reading.tables import Cell, Table, is_numeric
 
 CAPTION = re.compile(r"^(?:(Table|Tab\.|Figure|Fig\.?|Supplementary (?:Table|Figure))\s*(S?\d+[A-Za-z]?))(?:\s*[.:|—–-]\s*|\s+(?=[A-Z(]))")
-MAX_BRIDGE = 5
+MAX_BRIDGE = 10
 
 
 def caption_label(line: Line, body_size: float) -> str | None:
@@ -65,8 +65,10 @@ def find_regions(lines: list[Line], is_caption: Callable[[Line], bool]) -> list[
                 bridge = 0
                 last_multi = j
             else:
+                # A wrapped cell or a group label: short, and set as tight as the rows.
                 bridge += 1
-                if bridge > MAX_BRIDGE:
+                width = max(ln.right - ln.left, 1.0)
+                if bridge > MAX_BRIDGE or (ln.x1 - ln.x0) > 0.5 * width:
                     break
             if j > i and lines[j - 1].bottom - ln.top > 3 * ln.size:
                 break  # far below: something else
