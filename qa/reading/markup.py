@@ -16,6 +16,7 @@ from qa.sentences import ABBREVIATIONS
 
 _MARKER_TEXT = re.compile(r"^[\[(]?\s*[\dA-Za-z*†‡§¶#]{1,4}(?:\s*[,;–\-−]\s*[\dA-Za-z]{1,4})*\s*[\])]?$")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)[.,;:]$")
+_MARKER_RUN = re.compile(r"\[([^\[\]]{1,40})\]([.,;:]?)\s*([,–\-])\s*$")
 
 
 def looks_like_marker(text: str) -> bool:
@@ -51,6 +52,12 @@ class Inline:
         if not s:
             return
         tail = self._tail()
+        run = _MARKER_RUN.search(tail)
+        if run:
+            # "[3]., <xref>4</xref>" -> "[3,4].": one marker after another is one list.
+            self._drop_chars(len(run.group(0)))
+            self.parts.append(f"[{run.group(1)}{run.group(3)}{s.strip('[]() ')}]{run.group(2)}")
+            return
         bare = s.strip("[]() ")
         if _inside_brackets(tail) or (s[0] in "[(" and s[-1] in "])"):
             # Part of a bracketed list already; only keep it off a word.
@@ -69,6 +76,14 @@ class Inline:
         if tail and not tail[-1].isspace():
             self.parts.append(" ")
         self.parts.append(f"[{bare}]")
+
+    def _drop_chars(self, n: int) -> None:
+        while n > 0 and self.parts:
+            last = self.parts.pop()
+            if len(last) > n:
+                self.parts.append(last[:-n])
+                return
+            n -= len(last)
 
     def _drop_last_char(self) -> None:
         while self.parts and not self.parts[-1]:

@@ -80,7 +80,8 @@ class _Assembler:
                 for part in _WORD.findall(low):
                     self.vocab[part] += 1
                 if "-" in low.strip("-"):
-                    self.hyphenated.add(re.sub(r"[^\w-]", "", low))
+                    parts = re.sub(r"[^\w-]", "", low).strip("-").split("-")
+                    self.hyphenated.update(f"{x}-{y}" for x, y in zip(parts, parts[1:]))
         self.levels = self._heading_levels()
         self.path: list[tuple[float, str]] = []
         self.para: _Para | None = None
@@ -159,8 +160,8 @@ class _Assembler:
         if not head or not right[:1].isalpha() or right[:1].isupper():
             return False
         a, b = head.group(1).lower(), (_WORD.match(right.lower()) or [""])[0]
-        if not b:
-            return False
+        if not b or re.match(r"[^\W\d_]+-", right):
+            return False  # a break inside a compound ("time-to-event") is at one of its hyphens
         if f"{a}-{b}" in self.hyphenated:
             return False
         if self.vocab.get(a + b):
@@ -292,7 +293,10 @@ class _Assembler:
 
     def _flow(self, lines: list[Line]) -> None:
         lines = [ln for ln in lines if ln.words]
-        is_cap = lambda ln: pdftables.caption_label(ln, self.body) is not None  # noqa: E731
+        caps = {k for k, ln in enumerate(lines)
+                if pdftables.caption_label(ln, self.body) and (k == 0 or self._starts_block(lines[k - 1], ln))}
+        self._caps = {id(lines[k]) for k in caps}
+        is_cap = self._is_caption
         regions = dict(pdftables.find_regions(lines, is_cap))
         i = 0
         while i < len(lines):
@@ -312,7 +316,7 @@ class _Assembler:
                 self.float_("table", (table, ln.page))
                 i = max(end, cap_end)
                 continue
-            label = pdftables.caption_label(ln, self.body)
+            label = pdftables.caption_label(ln, self.body) if i in caps else None
             if label:
                 j = self._caption_end(lines, i)
                 nxt = next((s for s in regions if j <= s <= j + 1), None)
@@ -337,12 +341,25 @@ class _Assembler:
             self.last_table = None
             i += 1
 
+    _caps: set[int] = set()
+
+    def _is_caption(self, ln: Line) -> bool:
+        return id(ln) in self._caps
+
+    def _starts_block(self, a: Line, b: Line) -> bool:
+        """Whether line b, after line a, can open a block (a caption is no line of a sentence)."""
+        return (a.text.rstrip()[-1:] in _TERMINAL or a.bottom - b.bottom > 1.3 * max(self.pitch, a.size)
+                or abs(a.size - b.size) > 0.4 or b.x0 > b.left + 2 * b.size or a.page != b.page)
+
     def _caption_end(self, lines: list[Line], i: int) -> int:
         j = i + 1
         while j < len(lines) and j - i < 8:
             a, b = lines[j - 1], lines[j]
+            centred = a.x0 > a.left + a.size and a.x1 < a.right - a.size
             if (a.bottom - b.bottom > 1.5 * max(self.pitch, a.size) or len(b.frags) > 1
-                    or pdftables.caption_label(b, self.body) or abs(a.size - b.size) > 0.6):
+                    or self._is_caption(b) or abs(a.size - b.size) > 0.6
+                    or (centred and b.x0 <= b.left + 0.5 * b.size)  # centred caption, then flush text
+                    or (a.text[-1:] in ".:" and a.x1 < a.right - 2 * a.size and a.x0 <= a.left + 0.5 * a.size)):
                 break
             j += 1
         return j
@@ -351,14 +368,14 @@ class _Assembler:
         """The "Table N" caption just above or below a table region: (label, caption text), and
         where the lines after the table resume."""
         for k in range(start - 1, max(-1, start - 10), -1):
-            label = pdftables.caption_label(lines[k], self.body)
+            label = pdftables.caption_label(lines[k], self.body) if self._is_caption(lines[k]) else None
             if label:
                 j = self._caption_end(lines, k)
                 if j >= start - 1 and label.startswith("Table"):
                     return (label, self.cell_text([f for ln in lines[k:j] for f in ln.frags])), end
                 break
         if end < len(lines):
-            label = pdftables.caption_label(lines[end], self.body)
+            label = pdftables.caption_label(lines[end], self.body) if self._is_caption(lines[end]) else None
             if label and label.startswith("Table"):
                 j = self._caption_end(lines, end)
                 return (label, self.cell_text([f for ln in lines[end:j] for f in ln.frags])), j

@@ -298,10 +298,12 @@ def lines_of(flow: list[Fragment], index: int) -> list[Line]:
         ln.finish()
     lines.sort(key=lambda ln: -ln.top)
     if lines:
-        starts = Counter(round(ln.x0) for ln in lines)
-        ends = Counter(round(ln.x1) for ln in lines)
-        left = starts.most_common(1)[0][0]
-        right = max(ends.most_common(1)[0][0], max(round(ln.x1) for ln in lines) if len(lines) < 3 else 0)
+        # Where most lines start and end (justified prose), widened to where nearly all
+        # do (a column that is mostly a table).
+        x0s = sorted(ln.x0 for ln in lines)
+        x1s = sorted(ln.x1 for ln in lines)
+        left = min(Counter(round(x) for x in x0s).most_common(1)[0][0], x0s[len(x0s) // 10])
+        right = max(Counter(round(x) for x in x1s).most_common(1)[0][0], x1s[(9 * len(x1s)) // 10])
         for ln in lines:
             ln.left, ln.right = left, right
     return lines

@@ -18,11 +18,13 @@ import re
 from collections.abc import Callable
 
 from qa.reading.pdflayout import Fragment, Line
-from qa.reading.pdfwords import Word
+from qa.reading.pdfwords import HYPHENS, Word
 from qa.reading.tables import Cell, Table, is_numeric
 
-CAPTION = re.compile(r"^(?:(Table|Tab\.|Figure|Fig\.?|Supplementary (?:Table|Figure))\s*(S?\d+[A-Za-z]?))(?:\s*[.:|—–-]\s*|\s+(?=[A-Z(]))")
+CAPTION = re.compile(r"^(?:(Table|Tab\.|Figure|Fig\.?|Supplementary (?:Table|Figure))\s*(S?\d+[A-Za-z]?|[IVXL]{1,6}\b))(?:\s*[.:|—–-]\s*|\s+(?=[A-Z(]))")
 MAX_BRIDGE = 10
+CELL_GAP = 0.9
+"""A gap between words this many font sizes wide separates cells (justified prose stays under it)."""
 
 
 def caption_label(line: Line, body_size: float) -> str | None:
@@ -42,17 +44,36 @@ def caption_label(line: Line, body_size: float) -> str | None:
     return None
 
 
+def _max_gap(line: Line) -> float:
+    """The widest gap between words of a line, in font sizes."""
+    ws = line.words
+    return max(((b.x0 - a.x1) / max(a.size, 1.0) for a, b in zip(ws, ws[1:])), default=0.0)
+
+
+def _numeric_share(line: Line) -> float:
+    ws = [w for w in line.words if not w.sup]
+    return sum(1 for w in ws if any(c.isdigit() for c in w.text) and not w.text[:1].isalpha()) / max(len(ws), 1)
+
+
+def is_cellish(line: Line) -> bool:
+    """Cells apart: wide gaps between words, or a line mostly of values."""
+    return len(line.frags) >= 2 or _max_gap(line) >= CELL_GAP or (len(line.words) >= 3 and _numeric_share(line) >= 0.5)
+
+
 def _is_prose(line: Line) -> bool:
     width = max(line.right - line.left, 1.0)
-    return len(line.frags) == 1 and len(line.words) >= 6 and (line.x1 - line.x0) >= 0.6 * width
+    if len(line.frags) > 1 or len(line.words) < 6 or (line.x1 - line.x0) < 0.6 * width:
+        return False
+    return _numeric_share(line) < 0.4 and _max_gap(line) < CELL_GAP
 
 
 def find_regions(lines: list[Line], is_caption: Callable[[Line], bool]) -> list[tuple[int, int]]:
     """[start, end) index ranges of the table-like runs in one flow's lines."""
     out: list[tuple[int, int]] = []
     i, n = 0, len(lines)
+    cellish = [is_cellish(ln) for ln in lines]
     while i < n:
-        if len(lines[i].frags) < 2 or is_caption(lines[i]):
+        if not cellish[i] or is_caption(lines[i]) or _is_prose(lines[i]):
             i += 1
             continue
         j, multi, bridge, last_multi = i, 0, 0, i
@@ -60,7 +81,9 @@ def find_regions(lines: list[Line], is_caption: Callable[[Line], bool]) -> list[
             ln = lines[j]
             if is_caption(ln) or _is_prose(ln):
                 break
-            if len(ln.frags) >= 2:
+            if j > i and lines[j - 1].bottom - ln.top > 3 * ln.size:
+                break  # far below: something else
+            if cellish[j]:
                 multi += 1
                 bridge = 0
                 last_multi = j
@@ -68,10 +91,8 @@ def find_regions(lines: list[Line], is_caption: Callable[[Line], bool]) -> list[
                 # A wrapped cell or a group label: short, and set as tight as the rows.
                 bridge += 1
                 width = max(ln.right - ln.left, 1.0)
-                if bridge > MAX_BRIDGE or (ln.x1 - ln.x0) > 0.5 * width:
+                if bridge > MAX_BRIDGE or (ln.x1 - ln.x0) > 0.6 * width:
                     break
-            if j > i and lines[j - 1].bottom - ln.top > 3 * ln.size:
-                break  # far below: something else
             j += 1
         end = last_multi + 1
         start = i
@@ -112,7 +133,7 @@ def _near_caption(lines: list[Line], start: int, end: int, is_caption: Callable[
 def _columns(lines: list[Line]) -> list[tuple[float, float]]:
     """Column extents: the union of the words of the table's multi-cell lines, split
     where white runs down through every one of them."""
-    spans = sorted((w.x0, w.x1, w.size) for ln in lines if len(ln.frags) >= 2 for w in ln.words)
+    spans = sorted((w.x0, w.x1, w.size) for ln in lines if is_cellish(ln) for w in ln.words)
     cols: list[list[float]] = []
     for a, b, size in spans:
         if cols and a <= cols[-1][1] + 0.5 * size:
@@ -162,10 +183,14 @@ def build(lines: list[Line], text_of: Callable[[list[Fragment]], str]) -> Table:
         cells = _cells_of(ln, cols)
         cont = False
         if rows and k > 0:
+            first = cells.get(0)
+            prev_first = rows[-1].get(0)
+            complete = (first is not None and len(cells) >= 2 and len(rows[-1]) >= 2 and prev_first is not None
+                        and first[0].text[:1].isupper() and not prev_first[-1].text.endswith(tuple(HYPHENS)))
             if padded:
-                cont = pitches[k - 1] <= 1.15 * small
+                # Lines set tight inside a padded row wrap its cells, unless each is a row of its own.
+                cont = pitches[k - 1] <= 1.15 * small and not complete
             else:
-                first = cells.get(0)
                 cont = first is None and all(c in rows[-1] for c in cells) or (
                     first is not None and len(cells) == 1 and first[0].text[:1].islower())
         if cont:

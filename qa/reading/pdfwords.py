@@ -154,6 +154,13 @@ class PageText:
     def _emit(self, raw: str, x0: float, x1: float, bottom: float, top: float, size: float, bold: bool,
               out: list[Word]) -> None:
         hyphen = raw.endswith("\ufffe")
+        if raw == "\ufffe" and out and 0 <= x0 - out[-1].x1 < 0.3 * size and not out[-1].hyphen:
+            # PDFium sometimes puts its line break before the hyphen it marked: the hyphen
+            # still ends the word before it.
+            prev = out[-1]
+            prev.text += "-"
+            prev.x1, prev.hyphen = x1, True
+            return
         t = normalise(raw)
         if hyphen and not t.endswith("-"):
             t += "-"
