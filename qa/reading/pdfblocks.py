@@ -36,6 +36,7 @@ _REF_START = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])\s")
 _MARKER = re.compile(r"^[\[(]?\d{1,3}(?:[,–\-−]\d{1,3})*[\])]?$|^[a-z*†‡§¶]$")
 _TERMINAL = ".?!:)\"”’"
 _WORD = re.compile(r"[^\W\d_]+")
+_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 
 
 @dataclass(slots=True)
@@ -75,13 +76,14 @@ class _Assembler:
         self.vocab: Counter[str] = Counter()
         self.hyphenated: set[str] = set()
         for ln in lines:
-            for w in ln.words[:-1] if ln.words and _ends_hyphen(ln.words[-1]) else ln.words:
-                low = w.text.lower()
-                for part in _WORD.findall(low):
-                    self.vocab[part] += 1
-                if "-" in low.strip("-"):
-                    parts = re.sub(r"[^\w-]", "", low).strip("-").split("-")
-                    self.hyphenated.update(f"{x}-{y}" for x, y in zip(parts, parts[1:]))
+            # The word broken at the line end would count its first part as a word.
+            text = ln.text.lower()
+            if ln.words and _ends_hyphen(ln.words[-1]):
+                text = text[: len(text) - len(ln.words[-1].text)]
+            self.vocab.update(_WORD.findall(text))
+            for compound in _COMPOUND.findall(text):
+                parts = compound.split("-")
+                self.hyphenated.update(f"{x}-{y}" for x, y in zip(parts, parts[1:]))
         self.levels = self._heading_levels()
         self.path: list[tuple[float, str]] = []
         self.para: _Para | None = None
@@ -287,7 +289,7 @@ class _Assembler:
             self._page = 1
             self.out.add("title", " ".join(self.words_text(ln.words) for ln in run), page=1)
             for ln in run:
-                ln.words = []
+                ln.words, ln.text = [], ""
 
     _page = 1
 

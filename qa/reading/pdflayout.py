@@ -64,6 +64,9 @@ class Line:
     right: float = 0.0
     """The flow's text edges (where its lines usually start and end)."""
     words: list[Word] = field(default_factory=list)
+    text: str = ""
+    numeric: float = 0.0
+    """Share of the words that are values (numbers, not words with digits)."""
 
     def finish(self) -> Line:
         self.frags.sort(key=lambda f: f.x0)
@@ -73,11 +76,11 @@ class Line:
         self.top = max(f.top for f in self.frags)
         self.size = max(f.size for f in self.frags)
         self.words = [w for f in self.frags for w in f.words]
+        self.text = " ".join(w.text for w in self.words)
+        plain = [w.text for w in self.words if not w.sup]
+        values = sum(1 for t in plain if not t[:1].isalpha() and any(c.isdigit() for c in t))
+        self.numeric = values / max(len(plain), 1)
         return self
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
 
     @property
     def bold(self) -> bool:
@@ -99,9 +102,17 @@ def fragments(words: list[Word], page: int) -> list[Fragment]:
     out: list[Fragment] = []
     cur: Fragment | None = None
     for w in words:
-        if cur is not None and _same_band(cur, w) and -0.5 * cur.size <= w.x0 - cur.x1 <= WORD_GAP * cur.size:
-            cur.add(w)
-            continue
+        if cur is not None and -0.5 * cur.size <= w.x0 - cur.x1 <= WORD_GAP * cur.size:
+            # _same_band, inlined: this runs once per word.
+            h = min(cur.top - cur.bottom, w.top - w.bottom)
+            if min(cur.top, w.top) - max(cur.bottom, w.bottom) >= 0.5 * (h if h > 0.1 else 0.1):
+                cur.words.append(w)
+                if w.x1 > cur.x1:
+                    cur.x1 = w.x1
+                if w.top > cur.top or w.size > cur.size or w.bottom < cur.bottom:
+                    cur.words.pop()
+                    cur.add(w)
+                continue
         cur = Fragment([w], w.x0, w.x1, w.bottom, w.top, w.size, page)
         out.append(cur)
     _mark_superscripts(out)

@@ -51,8 +51,7 @@ def _max_gap(line: Line) -> float:
 
 
 def _numeric_share(line: Line) -> float:
-    ws = [w for w in line.words if not w.sup]
-    return sum(1 for w in ws if any(c.isdigit() for c in w.text) and not w.text[:1].isalpha()) / max(len(ws), 1)
+    return line.numeric
 
 
 def is_cellish(line: Line) -> bool:

@@ -110,24 +110,40 @@ class PageText:
             # Characters outside the BMP come as surrogate pairs: rebuild one per index.
             text = "".join(chr(_unicode(self._h, i) or 32) for i in range(count))
         out: list[Word] = []
+        # The loop body is _token() inlined: it runs once per word of the document.
+        h, addr, r = self._h, self._addr, self._rect
+        box, font_size, weight = _loose_box, _font_size, _font_weight
         for m in _TOKEN.finditer(text):
-            self._token(text, m.start(), m.end(), out)
+            s, e = m.span()
+            box(h, s, addr)
+            x0, t0, x1, b0 = r[0], r[1], r[2], r[3]
+            last = e - 2 if text[e - 1] == "\ufffe" and e - 2 > s else e - 1  # a hyphen's box is its ink only
+            if last > s:
+                box(h, last, addr)
+                lx0, lb, lx1 = r[0], r[3], r[2]
+            else:
+                lx0, lb, lx1 = x0, b0, x1
+            ht = t0 - b0 if t0 - b0 > 1.0 else 1.0
+            n = e - s
+            if n > 1 and (abs(lb - b0) > 0.5 * ht or lx0 < x0 - 1 or lx0 - x1 > 3 * ht + n * ht):
+                self._split(text, s, e, out)  # runs onto another line or across a gap
+                continue
+            size = font_size(h, s)
+            if size <= 1.5:
+                size = self._size(s, b0, t0)
+            if n > 1:
+                lsize = font_size(h, last)
+                if lsize > 1.5 and (lsize < 0.85 * size or lb > b0 + 0.25 * ht):
+                    self._split(text, s, e, out)  # ends in a superscript
+                    continue
+            w = weight(h, s)
+            bold = w >= 600 if w > 0 else self._bold(s)
+            raw = m.group()
+            if raw.isascii() and raw.isprintable():
+                out.append(Word(raw, x0, lx1, b0, t0, size, bold))
+            else:
+                self._emit(raw, x0, lx1, b0, t0, size, bold, out)
         return out
-
-    def _token(self, text: str, s: int, e: int, out: list[Word]) -> None:
-        x0, b0, x1, t0 = self._box(s)
-        last = e - 2 if text[e - 1] == "\ufffe" and e - 2 > s else e - 1  # a hyphen's box is its ink only
-        lx0, lb, lx1, lt = self._box(last) if last > s else (x0, b0, x1, t0)
-        h = max(t0 - b0, 1.0)
-        if e - s > 1 and (abs(lb - b0) > 0.5 * h or lx0 < x0 - 1 or lx0 - x1 > 3 * h + (e - s) * h):
-            self._split(text, s, e, out)  # runs onto another line or across a gap
-            return
-        size = self._size(s, b0, t0)
-        lsize = _font_size(self._h, last) if last > s else size
-        if e - s > 1 and lsize > 1.5 and (lsize < 0.85 * size or lb > b0 + 0.25 * h):
-            self._split(text, s, e, out)  # ends in a superscript
-            return
-        self._emit(text[s:e], x0, lx1, b0, t0, size, self._bold(s), out)
 
     def _split(self, text: str, s: int, e: int, out: list[Word]) -> None:
         """Measure each character and cut the token where the line, font size or baseline changes."""
