@@ -11,7 +11,7 @@ says what is wrong with the file.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pypdfium2 as pdfium
 
@@ -60,7 +60,8 @@ def _page_fragments(doc: pdfium.PdfDocument, index: int) -> tuple[list[Fragment]
 
 def _drop_running_text(pages: list[list[Fragment]], heights: list[float]) -> None:
     """Remove headers, footers and page numbers: text in the page margins that repeats
-    at the same place on several pages (digits aside), and lone numbers there."""
+    at the same place on several pages (digits aside), and numbers or small type
+    standing apart at the very top or bottom of a page."""
     def key(f: Fragment, h: float) -> tuple[str, int, int]:
         zone = 1 if f.bottom > h * (1 - MARGIN) else -1 if f.top < h * MARGIN else 0
         return re.sub(r"\d+", "#", f.text.lower()), zone, round(f.bottom if zone < 0 else h - f.top) // 4
@@ -72,21 +73,33 @@ def _drop_running_text(pages: list[list[Fragment]], heights: list[float]) -> Non
             if k[1]:
                 seen[k].add(p)
     need = max(2, round(0.3 * len(pages)))
+    sizes: Counter[float] = Counter()
+    for frags in pages:
+        for f in frags:
+            sizes[round(f.size * 2) / 2] += len(f.words)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
     for p, (frags, h) in enumerate(zip(pages, heights)):
         keep = []
         for f in frags:
             k = key(f, h)
-            if k[1] and (len(seen[k]) >= need or _PAGE_NUMBER.match(f.text.strip()) and _at_edge(f, frags, k[1])):
+            if k[1] and (len(seen[k]) >= need or (_PAGE_NUMBER.match(f.text.strip()) or f.size < 0.9 * body)
+                         and _at_edge(f, frags, k[1], body)):
                 continue
             keep.append(f)
         frags[:] = keep
 
 
-def _at_edge(f: Fragment, frags: list[Fragment], zone: int) -> bool:
-    """Nothing but other margin text stands beyond f towards the page edge."""
+def _at_edge(f: Fragment, frags: list[Fragment], zone: int, body: float) -> bool:
+    """f stands apart at the page edge: nothing beyond it, and a gap of a line or more
+    before the text (a running head in small type, a page number)."""
+    others = [g for g in frags if g is not f and not _same_line(f, g)]
     if zone > 0:
-        return not any(g.bottom > f.top for g in frags if g is not f)
-    return not any(g.top < f.bottom for g in frags if g is not f)
+        return not any(g.bottom > f.top for g in others) and all(g.top < f.bottom - body for g in others)
+    return not any(g.top < f.bottom for g in others) and all(g.bottom > f.top + body for g in others)
+
+
+def _same_line(a: Fragment, b: Fragment) -> bool:
+    return min(a.top, b.top) - max(a.bottom, b.bottom) > 0.5 * min(a.top - a.bottom, b.top - b.bottom)
 
 
 def read_pdf(data: bytes, name: str, limits: ReadLimits | None = None) -> Document:

@@ -125,6 +125,8 @@ class _Assembler:
                 out = _add_marker(out, w.text)
             elif w.sup and k > 0 and out[-1:].isalnum():
                 out += w.text  # an exponent or unit power: 10⁹ reads 109 as in the source text
+            elif w.glued and k > 0 and words[k - 1].sup:
+                out = _after_marker(out, w.text)
             else:
                 out = f"{out} {w.text}" if out else w.text
         return out
@@ -150,6 +152,8 @@ class _Assembler:
                 p.parts[-1] = prev[:-1]
                 p.length -= 1
                 p.joins.append(p.length)
+            elif len(prev) > 1 and prev[-1] in "–—/" and prev[-2].isalnum():
+                pass  # "20–" + "25": a range or a pair broken after its dash stays one word
             else:
                 p.parts.append(" ")
                 p.length += 1
@@ -162,12 +166,12 @@ class _Assembler:
         if not head or not right[:1].isalpha() or right[:1].isupper():
             return False
         a, b = head.group(1).lower(), (_WORD.match(right.lower()) or [""])[0]
-        if not b or re.match(r"[^\W\d_]+-", right):
-            return False  # a break inside a compound ("time-to-event") is at one of its hyphens
-        if f"{a}-{b}" in self.hyphenated:
+        if not b or f"{a}-{b}" in self.hyphenated:
             return False
         if self.vocab.get(a + b):
             return True
+        if re.match(r"[^\W\d_]+-", right):
+            return False  # the break of a compound ("time-to-event") is likely at one of its hyphens
         return not (len(a) >= 2 and self.vocab.get(a) and self.vocab.get(b) and len(b) >= 3)
 
     # --- paragraphs -------------------------------------------------------------------
@@ -395,6 +399,14 @@ def _add_marker(out: str, marker: str) -> str:
     if m:
         return f"{out[:-1]} [{bare}]{m.group(2)}"
     return f"{out} [{bare}]"
+
+
+def _after_marker(out: str, text: str) -> str:
+    """Text that followed a superscript without a space: its punctuation closes the
+    sentence the marker belongs to ("diabetes [2,3]."), a word goes on after a space."""
+    if text[:1] in ".,;:)]" and out.endswith("]"):
+        return out + text
+    return f"{out} {text}"
 
 
 def assemble(lines: list[Line], heights: list[float], page_count: int) -> Document:

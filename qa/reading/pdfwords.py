@@ -41,6 +41,7 @@ HYPHENS = "-\u2010\u2011\u00ad\ufffe"
 """Characters a line may end with when a word was broken (PDFium writes U+FFFE for
 a hyphen it recognised at a line end)."""
 
+_TRAILING = frozenset(".,;:)]\"'”’")
 _TOKEN = re.compile(r"[^\s\ufffe]+\ufffe?|\ufffe")
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾", "0123456789+-()")
 _SUPER_CHARS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -65,6 +66,8 @@ class Word:
     """Set by the line builder: smaller and raised against its line (a reference marker)."""
     hyphen: bool = False
     """PDFium marked the final character as a line-end hyphen (it is no longer in text)."""
+    glued: bool = False
+    """No space before it in the text: a piece cut from one token (after a superscript)."""
 
 
 class PageText:
@@ -132,9 +135,16 @@ class PageText:
             if size <= 1.5:
                 size = self._size(s, b0, t0)
             if n > 1:
-                lsize = font_size(h, last)
-                if lsize > 1.5 and (lsize < 0.85 * size or lb > b0 + 0.25 * ht):
-                    self._split(text, s, e, out)  # ends in a superscript
+                # A superscript may end the word or stand before its punctuation ("diabetes².").
+                probe, sb = last, lb
+                while probe > s + 1 and text[probe] in _TRAILING:
+                    probe -= 1
+                if probe != last:
+                    box(h, probe, addr)
+                    sb = r[3]
+                psize = font_size(h, probe)
+                if psize > 1.5 and (psize < 0.85 * size or sb > b0 + 0.25 * ht):
+                    self._split(text, s, e, out)  # holds a superscript
                     continue
             w = weight(h, s)
             bold = w >= 600 if w > 0 else self._bold(s)
@@ -163,7 +173,10 @@ class PageText:
                 if same:
                     ps = cur
                     continue
+            before = len(out)
             self._emit(text[start:i], first[0], ps[2], first[1], first[3], psize, self._bold(start), out)
+            if start > s and len(out) > before:
+                out[before].glued = True
             if i < e:
                 start, first, ps, psize = i, cur, cur, size
 
