@@ -35,8 +35,15 @@ def _local(el: etree._Element) -> str:
     return tag.rsplit("}", 1)[-1] if "}" in tag else tag.rsplit(":", 1)[-1]
 
 
+_ENTITY_DECLARATIONS = (b"<!ENTITY", "<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
+
+
 def parse_xml(data: bytes, name: str) -> etree._Element:
     """Parse without DTDs, entities or network; refuse declared entities."""
+    if any(d in data for d in _ENTITY_DECLARATIONS):
+        # Before parsing: a billion-laughs document must not even start to expand.
+        raise ReadError(f"{name} declares XML entities; such files are refused (entities can expand "
+                        "without bound or pull in other files)")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              dtd_validation=False, remove_comments=True, remove_pis=True)
     try:
@@ -49,8 +56,8 @@ def parse_xml(data: bytes, name: str) -> etree._Element:
         raise ReadError(f"{name} is empty")
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and (list(dtd.iterentities()) or list(dtd.elements())):
-        raise ReadError(f"{name} declares its own entities or elements; such XML is refused (it can expand "
-                        "without bound or read other files)")
+        raise ReadError(f"{name} declares its own entities or elements in its DOCTYPE; such files are "
+                        "refused (entities can expand without bound or pull in other files)")
     return root
 
 

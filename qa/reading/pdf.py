@@ -35,6 +35,9 @@ def _open(data: bytes, name: str) -> pdfium.PdfDocument:
         if code == pdfium.raw.FPDF_ERR_PASSWORD:
             raise ReadError(f"{name} is protected by a password; qa cannot read encrypted PDFs",
                             hint="Save a copy without the password and add that instead.") from None
+        if code == pdfium.raw.FPDF_ERR_SUCCESS:
+            # PDFium refuses a well-formed file whose page tree is empty, reporting no error.
+            raise ReadError(f"{name} has no pages") from None
         if code == pdfium.raw.FPDF_ERR_SECURITY:
             raise ReadError(f"{name} uses an unsupported security handler; qa cannot read it") from None
         if b"%%EOF" not in data[-2048:]:
@@ -58,48 +61,56 @@ def _page_fragments(doc: pdfium.PdfDocument, index: int) -> tuple[list[Fragment]
     return fragments(words, index + 1), width, height
 
 
-def _drop_running_text(pages: list[list[Fragment]], heights: list[float]) -> None:
-    """Remove headers, footers and page numbers: text in the page margins that repeats
-    at the same place on several pages (digits aside), and numbers or small type
-    standing apart at the very top or bottom of a page."""
-    def key(f: Fragment, h: float) -> tuple[str, int, int]:
-        zone = 1 if f.bottom > h * (1 - MARGIN) else -1 if f.top < h * MARGIN else 0
-        return re.sub(r"\d+", "#", f.text.lower()), zone, round(f.bottom if zone < 0 else h - f.top) // 4
+def _margin_groups(frags: list[Fragment], height: float, body: float) -> dict[int, int]:
+    """id(fragment) -> +1 (top) or -1 (bottom) for the text standing apart at a page's
+    edges: from the edge inwards, within the margin zone, up to the first gap of more
+    than a body line. Body text running up to the edge has no such gap: none of it counts."""
+    out: dict[int, int] = {}
+    for zone in (1, -1):
+        ordered = sorted(frags, key=lambda f: -f.top if zone > 0 else f.bottom)
+        group: list[Fragment] = []
+        for f in ordered:
+            inner = min((g.bottom for g in group), default=0.0) if zone > 0 else max((g.top for g in group), default=0.0)
+            if group and (inner - f.top if zone > 0 else f.bottom - inner) > 1.3 * body:
+                out.update((id(g), zone) for g in group)  # the gap: the group is margin text
+                break
+            in_zone = f.bottom > height * (1 - MARGIN) if zone > 0 else f.top < height * MARGIN
+            if not in_zone:
+                break
+            group.append(f)
+    return out
 
-    seen: dict[tuple[str, int, int], set[int]] = defaultdict(set)
-    for p, (frags, h) in enumerate(zip(pages, heights)):
-        for f in frags:
-            k = key(f, h)
-            if k[1]:
-                seen[k].add(p)
-    need = max(2, round(0.3 * len(pages)))
+
+def _drop_running_text(pages: list[list[Fragment]], heights: list[float]) -> None:
+    """Remove headers, footers and page numbers. Only text standing apart at a page's
+    top or bottom edge is considered (see _margin_groups); of it, what repeats at the
+    same place on several pages (digits aside) goes, and so do page numbers and small
+    type (a running head of a document too short for it to repeat)."""
     sizes: Counter[float] = Counter()
     for frags in pages:
         for f in frags:
             sizes[round(f.size * 2) / 2] += len(f.words)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
+    margins = [_margin_groups(frags, h, body) for frags, h in zip(pages, heights)]
+
+    def key(f: Fragment, h: float, zone: int) -> tuple[str, int, int]:
+        return re.sub(r"\d+", "#", f.text.lower()), zone, round(f.bottom if zone < 0 else h - f.top) // 4
+
+    seen: dict[tuple[str, int, int], set[int]] = defaultdict(set)
+    for p, (frags, h) in enumerate(zip(pages, heights)):
+        for f in frags:
+            if id(f) in margins[p]:
+                seen[key(f, h, margins[p][id(f)])].add(p)
+    need = max(2, round(0.3 * len(pages)))
     for p, (frags, h) in enumerate(zip(pages, heights)):
         keep = []
         for f in frags:
-            k = key(f, h)
-            if k[1] and (len(seen[k]) >= need or (_PAGE_NUMBER.match(f.text.strip()) or f.size < 0.9 * body)
-                         and _at_edge(f, frags, k[1], body)):
+            zone = margins[p].get(id(f))
+            if zone and (len(seen[key(f, h, zone)]) >= need or _PAGE_NUMBER.match(f.text.strip())
+                         or f.size < 0.9 * body):
                 continue
             keep.append(f)
         frags[:] = keep
-
-
-def _at_edge(f: Fragment, frags: list[Fragment], zone: int, body: float) -> bool:
-    """f stands apart at the page edge: nothing beyond it, and a gap of a line or more
-    before the text (a running head in small type, a page number)."""
-    others = [g for g in frags if g is not f and not _same_line(f, g)]
-    if zone > 0:
-        return not any(g.bottom > f.top for g in others) and all(g.top < f.bottom - body for g in others)
-    return not any(g.top < f.bottom for g in others) and all(g.bottom > f.top + body for g in others)
-
-
-def _same_line(a: Fragment, b: Fragment) -> bool:
-    return min(a.top, b.top) - max(a.bottom, b.bottom) > 0.5 * min(a.top - a.bottom, b.top - b.bottom)
 
 
 def read_pdf(data: bytes, name: str, limits: ReadLimits | None = None) -> Document:

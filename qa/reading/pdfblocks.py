@@ -148,31 +148,37 @@ class _Assembler:
             p.cur = page
         if p.parts:
             prev = p.parts[-1]
-            if prev and prev[-1] in HYPHENS and self._join(prev, text):
+            how = self._join(prev, text) if len(prev) > 1 and prev[-1] in HYPHENS and prev[-2].isalnum() else " "
+            if how == "join":
                 p.parts[-1] = prev[:-1]
                 p.length -= 1
                 p.joins.append(p.length)
-            elif len(prev) > 1 and prev[-1] in "–—/" and prev[-2].isalnum():
-                pass  # "20–" + "25": a range or a pair broken after its dash stays one word
+            elif how == "keep" or (len(prev) > 1 and prev[-1] in "–—/" and prev[-2].isalnum()):
+                pass  # "placebo-" + "controlled", "20–" + "25": one word broken after its dash
             else:
                 p.parts.append(" ")
                 p.length += 1
         p.parts.append(text)
         p.length += len(text)
 
-    def _join(self, left: str, right: str) -> bool:
-        """Whether a word broken at a line end is one word (see the module docstring)."""
+    def _join(self, left: str, right: str) -> str:
+        """How a line ending in a hyphen meets the next: "join" (a word broken by the
+        typesetter: the hyphen goes), "keep" (a compound: "placebo-controlled") or " "
+        (a suspended hyphen: "pre- and post-operative"). See the module docstring."""
         head = re.search(r"([^\W\d_]+)[" + HYPHENS + r"]$", left)
-        if not head or not right[:1].isalpha() or right[:1].isupper():
-            return False
+        if not head or not right[:1].isalnum() or right[:1].isupper() or right[:1].isdigit():
+            return "keep"
         a, b = head.group(1).lower(), (_WORD.match(right.lower()) or [""])[0]
+        if b in ("and", "or", "to", "nor"):
+            return " "
         if not b or f"{a}-{b}" in self.hyphenated:
-            return False
+            return "keep"
         if self.vocab.get(a + b):
-            return True
+            return "join"
         if re.match(r"[^\W\d_]+-", right):
-            return False  # the break of a compound ("time-to-event") is likely at one of its hyphens
-        return not (len(a) >= 2 and self.vocab.get(a) and self.vocab.get(b) and len(b) >= 3)
+            return "keep"  # the break of a compound ("time-to-event") is likely at one of its hyphens
+        both = len(a) >= 2 and len(b) >= 3 and self.vocab.get(a) and self.vocab.get(b)
+        return "keep" if both else "join"
 
     # --- paragraphs -------------------------------------------------------------------
 
