@@ -35,8 +35,10 @@ def _open(data: bytes, name: str) -> pdfium.PdfDocument:
         if code == pdfium.raw.FPDF_ERR_PASSWORD:
             raise ReadError(f"{name} is protected by a password; qa cannot read encrypted PDFs",
                             hint="Save a copy without the password and add that instead.") from None
-        if code == pdfium.raw.FPDF_ERR_SUCCESS:
-            # PDFium refuses a well-formed file whose page tree is empty, reporting no error.
+        counts = re.findall(rb"/Count\s+(\d+)", data)
+        if counts and all(int(c) == 0 for c in counts):
+            # PDFium refuses a well-formed file whose page tree is empty without setting an
+            # error of its own (the code is then a stale one): the page tree says it.
             raise ReadError(f"{name} has no pages") from None
         if code == pdfium.raw.FPDF_ERR_SECURITY:
             raise ReadError(f"{name} uses an unsupported security handler; qa cannot read it") from None
