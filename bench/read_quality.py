@@ -85,8 +85,7 @@ def _longest_run(a: tuple[str, ...], b: tuple[str, ...]) -> int:
         for j in index.get(w, ()):
             v = prev[j] + 1
             cur[j + 1] = v
-            if v > best:
-                best = v
+            best = max(best, v)
         prev = cur
     return best
 

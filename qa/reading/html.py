@@ -114,9 +114,8 @@ class _Reader:
         tag = _tag(child)
         if tag == "br":
             w.space()
-        elif tag == "sup" and self._is_marker(child, w):
-            w.marker("".join(child.itertext()))
-        elif tag == "a" and _MARKER_CLASS.search(child.get("class", "")) and looks_like_marker("".join(child.itertext())):
+        elif (tag == "sup" and self._is_marker(child, w)) or (
+                tag == "a" and _MARKER_CLASS.search(child.get("class", "")) and looks_like_marker("".join(child.itertext()))):
             w.marker("".join(child.itertext()))
         elif tag in ("img",):
             w.text(child.get("alt", "") and f" {child.get('alt')} ")

@@ -13,7 +13,6 @@ footnotes follow its rows.
 from __future__ import annotations
 
 import html.entities
-import re
 
 from lxml import etree
 
@@ -94,9 +93,7 @@ class _Reader:
         tag = _local(child)
         if not tag or tag in _INLINE_SKIP:
             return
-        if tag == "xref" and child.get("ref-type") in _MARKER_REFS:
-            w.marker("".join(child.itertext()))
-        elif tag == "sup" and self._only_markers(child):
+        if (tag == "xref" and child.get("ref-type") in _MARKER_REFS) or (tag == "sup" and self._only_markers(child)):
             w.marker("".join(child.itertext()))
         elif tag in ("break", "list", "def-list", "p") or (tag in _BLOCKS_IN_P and not stop_at_blocks):
             w.space()
@@ -362,11 +359,7 @@ class _Reader:
                 self.section(abstract, default="Abstract")
         for part in root:
             tag = _local(part)
-            if tag == "body":
-                self.blocks(part)
-            elif tag == "back":
-                self.blocks(part)
-            elif tag == "floats-group":
+            if tag in ("body", "back", "floats-group"):
                 self.blocks(part)
         return self.out.build()
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from qa.reading import pdftables, tables
 from qa.reading.document import Builder, Document
@@ -83,7 +84,7 @@ class _Assembler:
             self.vocab.update(_WORD.findall(text))
             for compound in _COMPOUND.findall(text):
                 parts = compound.split("-")
-                self.hyphenated.update(f"{x}-{y}" for x, y in zip(parts, parts[1:]))
+                self.hyphenated.update(f"{x}-{y}" for x, y in pairwise(parts))
         self.levels = self._heading_levels()
         self.path: list[tuple[float, str]] = []
         self.para: _Para | None = None
@@ -91,12 +92,14 @@ class _Assembler:
         self.in_refs = False
         self.tables = 0
         self.last_table: tuple[int, str, str] | None = None
+        self._caps: set[int] = set()
+        """id() of the lines of the flow being read that start captions."""
 
     # --- statistics -------------------------------------------------------------------
 
     def _pitch(self) -> float:
         c: Counter[int] = Counter()
-        for a, b in zip(self.lines, self.lines[1:]):
+        for a, b in pairwise(self.lines):
             if a.flow == b.flow and abs(a.size - self.body) < 0.3 and abs(b.size - self.body) < 0.3:
                 d = a.bottom - b.bottom
                 if 0 < d < 3 * self.body:
@@ -352,8 +355,6 @@ class _Assembler:
             self.prose(ln)
             self.last_table = None
             i += 1
-
-    _caps: set[int] = set()
 
     def _is_caption(self, ln: Line) -> bool:
         return id(ln) in self._caps

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 
 from qa.reading.pdflayout import Fragment, Line
 from qa.reading.pdfwords import HYPHENS, Word
@@ -47,7 +48,7 @@ def caption_label(line: Line, body_size: float) -> str | None:
 def _max_gap(line: Line) -> float:
     """The widest gap between words of a line, in font sizes."""
     ws = line.words
-    return max(((b.x0 - a.x1) / max(a.size, 1.0) for a, b in zip(ws, ws[1:])), default=0.0)
+    return max(((b.x0 - a.x1) / max(a.size, 1.0) for a, b in pairwise(ws)), default=0.0)
 
 
 def _numeric_share(line: Line) -> float:

@@ -57,20 +57,8 @@ def grid(rows: list[list[Cell]]) -> list[list[str | None]]:
     carry: dict[int, tuple[str, int]] = {}  # column -> (text, rows still to fill)
     for row in rows:
         line: list[str | None] = []
-        cells = iter(row)
-
-        def fill_carried() -> None:
-            while len(line) in carry:
-                col = len(line)
-                text, left = carry[col]
-                line.append(text)
-                if left <= 1:
-                    del carry[col]
-                else:
-                    carry[col] = (text, left - 1)
-
-        for cell in cells:
-            fill_carried()
+        for cell in row:
+            _fill_carried(line, carry)
             col = len(line)
             rs = max(1, min(cell.rowspan, MAX_SPAN))
             cs = max(1, min(cell.colspan, MAX_SPAN))
@@ -79,12 +67,24 @@ def grid(rows: list[list[Cell]]) -> list[list[str | None]]:
             if rs > 1:
                 for c in range(col, col + cs):
                     carry[c] = (cell.text if c == col else "", rs - 1)
-        fill_carried()
+        _fill_carried(line, carry)
         out.append(line)
     width = max((len(r) for r in out), default=0)
     for r in out:
         r.extend([None] * (width - len(r)))
     return out
+
+
+def _fill_carried(line: list[str | None], carry: dict[int, tuple[str, int]]) -> None:
+    """Put the cells spanning down from rows above into the next columns of this row."""
+    while len(line) in carry:
+        col = len(line)
+        text, left = carry[col]
+        line.append(text)
+        if left <= 1:
+            del carry[col]
+        else:
+            carry[col] = (text, left - 1)
 
 
 def _looks_like_header(row: list[str | None], body: list[list[str | None]]) -> bool:

@@ -20,8 +20,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent / "fixtures"
 
 # Words long enough that justified narrow columns break some of them at line ends.
-LONG = ("pharmacokinetically immunohistochemistry gastroenterological electroencephalography "
-        "interdisciplinary cardiovascular hypoglycaemia randomisation methodological").split()
+LONG = ["pharmacokinetically", "immunohistochemistry", "gastroenterological", "electroencephalography",
+        "interdisciplinary", "cardiovascular", "hypoglycaemia", "randomisation", "methodological"]
 
 
 def _paragraph(tag: str, n: int) -> str:
