@@ -33,6 +33,7 @@ from qa.reading.pdfwords import HYPHENS, Word
 _REFERENCES = re.compile(r"^(\d+\.?\s*)?(references?|bibliography|literature cited|works cited)$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z]")
 _BULLET = re.compile(r"^(?:[•◦▪‣⁃●○■□∙·]|[–—-](?=\s))")
+_GLYPH_BULLET = re.compile(r"^[•◦▪‣⁃●○■□∙·](?=\s|$)")
 _REF_START = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])\s")
 _MARKER = re.compile(r"^[\[(]?\d{1,3}(?:[,–\-−]\d{1,3})*[\])]?$|^[a-z*†‡§¶]$")
 _TERMINAL = ".?!:)\"”’"
@@ -201,9 +202,11 @@ class _Assembler:
             return True
         if self.in_refs and _REF_START.match(b.text):
             return True
-        if _BULLET.match(b.text) and a.text.rstrip()[-1:] in _TERMINAL + ";":
+        ends = _last_char(a) in _TERMINAL
+        if _GLYPH_BULLET.match(b.text) or (_BULLET.match(b.text) and (ends or a.text.endswith(";"))):
             return True
-        ends = a.text.rstrip()[-1:] in _TERMINAL
+        if ends and self._run_in(b):
+            return True  # "Objective: ..." opens its own paragraph
         short = a.x1 < a.right - 2.5 * a.size
         if a.flow != b.flow or a.page != b.page:
             return ends and short
@@ -223,6 +226,8 @@ class _Assembler:
         self.close()
         kind = "reference" if self.in_refs else "item" if _BULLET.match(ln.text) else "paragraph"
         words = ln.words
+        if kind == "item" and len(words) > 1 and _GLYPH_BULLET.fullmatch(words[0].text):
+            words = words[1:]  # the bullet is layout, not text
         run_in = self._run_in(ln)
         if run_in:
             self.heading(self.words_text(words[:run_in]), (0.0, True), run_in=True)
@@ -246,7 +251,7 @@ class _Assembler:
 
     def heading(self, text: str, style: tuple[float, bool], run_in: bool = False) -> None:
         self.close()
-        text = text.strip().rstrip(":").rstrip() if run_in else text.strip()
+        text = text.strip().rstrip(":.").rstrip() if run_in else text.strip()
         if not text:
             return
         level = float(len(self.levels) + 1) if run_in else float(self.levels.get(style, len(self.levels)))
@@ -361,7 +366,7 @@ class _Assembler:
 
     def _starts_block(self, a: Line, b: Line) -> bool:
         """Whether line b, after line a, can open a block (a caption is no line of a sentence)."""
-        return (a.text.rstrip()[-1:] in _TERMINAL or a.bottom - b.bottom > 1.3 * max(self.pitch, a.size)
+        return (_last_char(a) in _TERMINAL or a.bottom - b.bottom > 1.3 * max(self.pitch, a.size)
                 or abs(a.size - b.size) > 0.4 or b.x0 > b.left + 2 * b.size or a.page != b.page)
 
     def _caption_end(self, lines: list[Line], i: int) -> int:
@@ -393,6 +398,12 @@ class _Assembler:
                 j = self._caption_end(lines, end)
                 return (label, self.cell_text([f for ln in lines[end:j] for f in ln.frags])), j
         return None, end
+
+
+def _last_char(line: Line) -> str:
+    """The line's last character, reference markers aside ("attacks.¹" ends with ".")."""
+    word = next((w for w in reversed(line.words) if not w.sup), None)
+    return word.text[-1:] if word else ""
 
 
 def _ends_hyphen(w: Word) -> bool:

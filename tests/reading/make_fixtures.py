@@ -7,7 +7,8 @@ and empty PDFs); the tests themselves need only pypdfium2 and lxml. The PDFs
 are typeset from the sources below, so what they must contain is known here:
 a two-column article with a full-width title, running headers, page numbers,
 headings, justified and hyphenated text, a ligature, superscript citations
-and a table; then an encrypted copy, a truncated copy, a PDF without pages and
+and a table; a single-column report in another font with numbered and run-in
+headings, bullets, a footnote and a table without cell borders; then an encrypted copy, a truncated copy, a PDF without pages and
 one with only a drawn rectangle. The XML and HTML fixtures are written out
 as they are.
 """
@@ -87,6 +88,47 @@ FOXTROT The results agree with earlier trials. {_paragraph("DISC", 24)}
 + Lee M. Hypoglycaemia in practice. Diabetes Care. 2010;33:5–9.
 """
 
+
+# One column, another font, numbered headings, bold run-in headings, a footnote, bullets
+# and a table ruled only above, below and under its header (no cell borders).
+SINGLE_TYPST = r"""
+#set page(paper: "us-letter", margin: 2.5cm, numbering: "1",
+  footer: context [#h(1fr) Page #counter(page).display() #h(1fr)])
+#set text(font: "DejaVu Sans", size: 10pt)
+#set heading(numbering: "1.1")
+#text(size: 18pt)[A single-column report of a trial]
+
+*Background.* Asthma is common in children. Inhaled steroids reduce attacks.#footnote[A footnote about steroids.]
+
+*Objective:* To compare budesonide with placebo.
+
+= Introduction
+Asthma affects many children worldwide and causes missed school days.
+- first bullet point about dosing
+- second bullet point about adherence
+
+= Methods
+== Design
+This was a double-blind trial. Children aged 6 to 12 years were included.
+== Outcomes
+The primary outcome was the number of attacks.
+
+#figure(
+  table(columns: 3, stroke: none, align: (left, right, right),
+    table.hline(),
+    [Outcome], [Budesonide], [Placebo],
+    table.hline(stroke: 0.5pt),
+    [Attacks per year], [1.2], [2.4],
+    [School days missed], [3.1], [5.6],
+    [Hospital admissions], [2], [7],
+    table.hline(),
+  ),
+  caption: [Outcomes after one year],
+)
+
+= Results
+Attacks were fewer with budesonide than with placebo (1.2 versus 2.4 per year).
+"""
 
 IMAGE_ONLY_TYPST = r"""
 #set page(paper: "a5")
@@ -224,8 +266,8 @@ def main() -> None:
     from pypdf import PdfReader, PdfWriter
 
     HERE.mkdir(parents=True, exist_ok=True)
-    article = typst.compile(article_typst().encode("utf-8"), format="pdf")
-    (HERE / "article.pdf").write_bytes(article)
+    article = typst.compile(article_typst().encode("utf-8"), format="pdf", timestamp=0)
+    (HERE / "article.pdf").write_bytes(article)  # timestamp=0: the same bytes every time
 
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(article)))
@@ -240,7 +282,8 @@ def main() -> None:
     PdfWriter().write(buf)
     (HERE / "empty.pdf").write_bytes(buf.getvalue())
 
-    (HERE / "image_only.pdf").write_bytes(typst.compile(IMAGE_ONLY_TYPST.encode("utf-8"), format="pdf"))
+    (HERE / "single.pdf").write_bytes(typst.compile(SINGLE_TYPST.encode("utf-8"), format="pdf", timestamp=0))
+    (HERE / "image_only.pdf").write_bytes(typst.compile(IMAGE_ONLY_TYPST.encode("utf-8"), format="pdf", timestamp=0))
 
     for name, text in (("article.nxml", JATS), ("bomb.xml", BOMB), ("xxe.xml", XXE),
                        ("external_dtd.xml", EXTERNAL_DTD), ("page.html", HTML.replace("{{", "{").replace("}}", "}"))):

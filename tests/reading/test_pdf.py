@@ -121,3 +121,30 @@ def test_references(doc: Document) -> None:
         "3. Lee M. Hypoglycaemia in practice. Diabetes Care. 2010;33:5–9.",
     ]
     assert all(b.section == ("References",) for b in doc.blocks if b.kind == "reference")
+
+
+@pytest.fixture(scope="module")
+def single() -> Document:
+    return read_pdf(fixture_bytes("single.pdf"), "single.pdf")
+
+
+def test_single_column_report(single: Document) -> None:
+    check_document(single)
+    assert single.title == "A single-column report of a trial"
+    paragraphs = block_texts(single, "paragraph")
+    assert "Asthma is common in children. Inhaled steroids reduce attacks [1]." in paragraphs
+    assert "To compare budesonide with placebo." in paragraphs
+    assert block_texts(single, "item") == ["first bullet point about dosing", "second bullet point about adherence"]
+    design = next(b for b in single.blocks if single.text[b.start : b.end].startswith("This was a double-blind"))
+    assert design.section == ("2 Methods", "2.1 Design")
+    objective = next(b for b in single.blocks if single.text[b.start : b.end].startswith("To compare"))
+    assert objective.section == ("Objective",)
+    assert "Page 1" not in single.text
+
+
+def test_table_without_cell_borders(single: Document) -> None:
+    rows = [b for b in single.blocks if b.kind == "row"]
+    assert [single.text[b.start : b.end] for b in rows] == [
+        "Outcome | Budesonide | Placebo", "Attacks per year | 1.2 | 2.4", "School days missed | 3.1 | 5.6",
+        "Hospital admissions | 2 | 7"]
+    assert rows[1].context == "Table 1: Outcomes after one year — Outcome | Budesonide | Placebo"
