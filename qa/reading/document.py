@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa.errors import QAError
@@ -88,6 +89,22 @@ def check_size(data: bytes, name: str, limits: ReadLimits) -> None:
             f"{name} is {len(data) / 1e6:.1f} MB, over the {limits.max_bytes / 1e6:.0f} MB limit for one file",
             hint="Raise the size limit in the settings to read it.",
         )
+
+
+def guarded(fmt: str, name: str, read: Callable[[], Document]) -> Document:
+    """Run a reader so that nothing but a ReadError leaves it: a file that trips a
+    bug in a reader is reported as a file that could not be read, never as a traceback."""
+    try:
+        return read()
+    except ReadError:
+        raise
+    except RecursionError:
+        raise ReadError(f"{name} nests its content too deeply to read") from None
+    except MemoryError:
+        raise ReadError(f"{name} is too large to read in the memory available") from None
+    except Exception as exc:  # noqa: BLE001 - the safety net this function exists for
+        raise ReadError(f"{name} could not be read: the {fmt} reader failed on it ({type(exc).__name__})",
+                        hint="Please report this file.") from exc
 
 
 _SPACE = re.compile(r"\s+")

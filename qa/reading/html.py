@@ -17,7 +17,7 @@ import lxml.html
 from lxml import etree
 
 from qa.reading import tables
-from qa.reading.document import Builder, Document, ReadError, ReadLimits, check_size, squash
+from qa.reading.document import Builder, Document, ReadError, ReadLimits, check_size, guarded, squash
 from qa.reading.markup import Inline, looks_like_marker
 
 _DROP = frozenset({"script", "style", "noscript", "template", "nav", "aside", "form", "button", "input", "select",
@@ -285,7 +285,11 @@ class _Reader:
 
 def read_html(data: bytes, name: str, limits: ReadLimits | None = None) -> Document:
     """Read an HTML article (.html, .htm)."""
-    check_size(data, name, limits or ReadLimits())
+    return guarded("HTML", name, lambda: _read(data, name, limits or ReadLimits()))
+
+
+def _read(data: bytes, name: str, limits: ReadLimits) -> Document:
+    check_size(data, name, limits)
     if not data.strip():
         raise ReadError(f"{name} is empty")
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False)
@@ -295,10 +299,7 @@ def read_html(data: bytes, name: str, limits: ReadLimits | None = None) -> Docum
         raise ReadError(f"{name} could not be read as HTML ({str(exc)[:120] or type(exc).__name__})") from None
     if root is None:
         raise ReadError(f"{name} has no HTML content")
-    try:
-        doc = _Reader().read(root)
-    except RecursionError:
-        raise ReadError(f"{name} nests its elements too deeply to read") from None
+    doc = _Reader().read(root)
     if not doc.blocks:
         raise ReadError(f"{name} has no article text (only scripts, styles or navigation)")
     return doc

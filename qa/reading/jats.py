@@ -17,7 +17,7 @@ import html.entities
 from lxml import etree
 
 from qa.reading import tables
-from qa.reading.document import Builder, Document, ReadError, ReadLimits, check_size, squash
+from qa.reading.document import Builder, Document, ReadError, ReadLimits, check_size, guarded, squash
 from qa.reading.markup import Inline
 
 _INLINE_SKIP = frozenset({"fn", "tex-math", "inline-graphic", "graphic", "media", "object-id"})
@@ -249,6 +249,8 @@ class _Reader:
                     text = self.text_of(part)
                     if text:
                         table.footnotes.append(text)
+        if not table.rows and any(_local(g) == "graphic" for g in el.iter()):
+            self.out.warnings.append(f"{self.name}: {label or 'a table'} is an image; its rows cannot be read")
         tables.emit(self.out, table, self.tables, section=tuple(self.path))
         for extra in table_els[1:]:  # a second <table> in one wrap: its own rows, same label
             parsed = tables.from_xhtml(extra, self.text_of, _local)
@@ -369,9 +371,8 @@ _DEFAULT_TITLES = {"ack": "Acknowledgements", "abstract": "Abstract", "app": "Ap
 
 def read_jats(data: bytes, name: str, limits: ReadLimits | None = None) -> Document:
     """Read a JATS article (.nxml, .xml)."""
-    check_size(data, name, limits or ReadLimits())
-    root = parse_xml(data, name)
-    try:
-        return _Reader(name).article(root)
-    except RecursionError:
-        raise ReadError(f"{name} nests its elements too deeply to read") from None
+    def read() -> Document:
+        check_size(data, name, limits or ReadLimits())
+        return _Reader(name).article(parse_xml(data, name))
+
+    return guarded("JATS", name, read)

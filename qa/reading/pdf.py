@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 
 import pypdfium2 as pdfium
 
-from qa.reading.document import Document, ReadError, ReadLimits, check_size
+from qa.reading.document import Document, ReadError, ReadLimits, check_size, guarded
 from qa.reading.pdfblocks import assemble
 from qa.reading.pdflayout import Fragment, fragments, page_lines
 from qa.reading.pdfwords import PageText
@@ -115,35 +115,56 @@ def _drop_running_text(pages: list[list[Fragment]], heights: list[float]) -> Non
         frags[:] = keep
 
 
+def _extract(doc: pdfium.PdfDocument, name: str, limits: ReadLimits) -> tuple[list[list[Fragment]], list[float], list[str]]:
+    count = len(doc)
+    if count == 0:
+        raise ReadError(f"{name} has no pages")
+    if count > limits.max_pages:
+        raise ReadError(f"{name} has {count} pages, over the limit of {limits.max_pages} pages for one file",
+                        hint="Raise the page limit in the settings to read it.")
+    pages: list[list[Fragment]] = []
+    heights: list[float] = []
+    broken: list[int] = []
+    for i in range(count):
+        try:
+            frags, _, h = _page_fragments(doc, i)
+        except pdfium.PdfiumError:
+            frags, h = [], 792.0
+            broken.append(i + 1)
+        pages.append(frags)
+        heights.append(h)
+    if not any(pages):
+        raise ReadError(f"{name} has no text layer; OCR is not supported",
+                        hint="It is probably a scan: an OCR tool can add the text layer.")
+    warnings = []
+    if broken:
+        warnings.append(f"{name}: {_pages(broken)} could not be read and {'was' if len(broken) == 1 else 'were'} "
+                        "left out")
+    blank = [i + 1 for i, frags in enumerate(pages) if not frags and i + 1 not in broken]
+    if blank:
+        warnings.append(f"{name}: {_pages(blank)} {'has' if len(blank) == 1 else 'have'} no text layer "
+                        "(a scan or a figure); OCR is not supported")
+    return pages, heights, warnings
+
+
+def _pages(numbers: list[int]) -> str:
+    return f"page {numbers[0]}" if len(numbers) == 1 else "pages " + ", ".join(map(str, numbers))
+
+
 def read_pdf(data: bytes, name: str, limits: ReadLimits | None = None) -> Document:
     """Read a PDF article."""
-    limits = limits or ReadLimits()
+    return guarded("PDF", name, lambda: _read(data, name, limits or ReadLimits()))
+
+
+def _read(data: bytes, name: str, limits: ReadLimits) -> Document:
     check_size(data, name, limits)
     doc = _open(data, name)
     try:
-        count = len(doc)
-        if count == 0:
-            raise ReadError(f"{name} has no pages")
-        if count > limits.max_pages:
-            raise ReadError(f"{name} has {count} pages, over the limit of {limits.max_pages} pages for one file",
-                            hint="Raise the page limit in the settings to read it.")
-        pages: list[list[Fragment]] = []
-        heights: list[float] = []
-        for i in range(count):
-            try:
-                frags, _, h = _page_fragments(doc, i)
-            except pdfium.PdfiumError:
-                frags, h = [], 792.0
-            pages.append(frags)
-            heights.append(h)
-        if not any(pages):
-            raise ReadError(f"{name} has no text layer; OCR is not supported",
-                            hint="It is probably a scan: an OCR tool can add the text layer.")
-        title = ""
+        pages, heights, warnings = _extract(doc, name, limits)
         try:
             title = (doc.get_metadata_value("Title") or "").strip()
         except (pdfium.PdfiumError, KeyError, ValueError):
-            pass
+            title = ""
     except pdfium.PdfiumError:
         raise ReadError(f"{name} is damaged and cannot be read as a PDF") from None
     finally:
@@ -156,7 +177,7 @@ def read_pdf(data: bytes, name: str, limits: ReadLimits | None = None) -> Docume
         if page:
             flow = max(ln.flow for ln in page) + 1
         lines.extend(page)
-    out = assemble(lines, heights, count)
-    if not out.title:
-        out.title = title
+    out = assemble(lines, heights, len(pages))
+    out.title = out.title or title
+    out.warnings.extend(warnings)
     return out

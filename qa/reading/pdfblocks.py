@@ -28,14 +28,13 @@ from itertools import pairwise
 from qa.reading import pdftables, tables
 from qa.reading.document import Builder, Document
 from qa.reading.pdflayout import Fragment, Line
-from qa.reading.pdfwords import HYPHENS, Word
+from qa.reading.pdfwords import HYPHENS, Word, words_text
 
 _REFERENCES = re.compile(r"^(\d+\.?\s*)?(references?|bibliography|literature cited|works cited)$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z]")
 _BULLET = re.compile(r"^(?:[•◦▪‣⁃●○■□∙·]|[–—-](?=\s))")
 _GLYPH_BULLET = re.compile(r"^[•◦▪‣⁃●○■□∙·](?=\s|$)")
 _REF_START = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])\s")
-_MARKER = re.compile(r"^[\[(]?\d{1,3}(?:[,–\-−]\d{1,3})*[\])]?$|^[a-z*†‡§¶]$")
 _TERMINAL = ".?!:)\"”’"
 _WORD = re.compile(r"[^\W\d_]+")
 _COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
@@ -122,19 +121,6 @@ class _Assembler:
 
     # --- text of lines ----------------------------------------------------------------
 
-    def words_text(self, words: list[Word]) -> str:
-        out = ""
-        for k, w in enumerate(words):
-            if w.sup and k > 0 and _MARKER.match(w.text):
-                out = _add_marker(out, w.text)
-            elif w.sup and k > 0 and out[-1:].isalnum():
-                out += w.text  # an exponent or unit power: 10⁹ reads 109 as in the source text
-            elif w.glued and k > 0 and words[k - 1].sup:
-                out = _after_marker(out, w.text)
-            else:
-                out = f"{out} {w.text}" if out else w.text
-        return out
-
     def cell_text(self, frags: list[Fragment]) -> str:
         p = _Para("paragraph", 0, ())
         for f in frags:
@@ -142,7 +128,7 @@ class _Assembler:
         return p.text()
 
     def _append(self, p: _Para, words: list[Word], page: int) -> None:
-        text = self.words_text(words)
+        text = words_text(words)
         if not text:
             return
         if not p.parts:
@@ -230,7 +216,7 @@ class _Assembler:
             words = words[1:]  # the bullet is layout, not text
         run_in = self._run_in(ln)
         if run_in:
-            self.heading(self.words_text(words[:run_in]), (0.0, True), run_in=True)
+            self.heading(words_text(words[:run_in]), (0.0, True), run_in=True)
             words = words[run_in:]
         self.para = _Para(kind, ln.page, self.section())
         self._append(self.para, words, ln.page)
@@ -305,7 +291,7 @@ class _Assembler:
             idx = self.lines.index(title[0])
             run = [ln for ln in self.lines[idx : idx + 5] if ln.size >= big - 0.5]
             self._page = 1
-            self.out.add("title", " ".join(self.words_text(ln.words) for ln in run), page=1)
+            self.out.add("title", " ".join(words_text(ln.words) for ln in run), page=1)
             for ln in run:
                 ln.words, ln.text = [], ""
 
@@ -354,7 +340,7 @@ class _Assembler:
                 while (j < len(lines) and _style(lines[j]) == _style(ln) and j - i < 4 and
                        lines[j - 1].bottom - lines[j].bottom < 1.6 * max(ln.size, self.pitch) and j not in regions):
                     j += 1
-                self.heading(" ".join(self.words_text(x.words) for x in lines[i:j]), _style(ln))
+                self.heading(" ".join(words_text(x.words) for x in lines[i:j]), _style(ln))
                 i = j
                 continue
             self.prose(ln)
@@ -408,23 +394,6 @@ def _last_char(line: Line) -> str:
 
 def _ends_hyphen(w: Word) -> bool:
     return w.hyphen or w.text[-1:] in HYPHENS
-
-
-def _add_marker(out: str, marker: str) -> str:
-    """Put a reference marker after the word, inside the sentence: "myeloma [1]."."""
-    bare = marker.strip("[]()")
-    m = re.search(r"([^\W\d_]{3,})([.,;:])$", out)
-    if m:
-        return f"{out[:-1]} [{bare}]{m.group(2)}"
-    return f"{out} [{bare}]"
-
-
-def _after_marker(out: str, text: str) -> str:
-    """Text that followed a superscript without a space: its punctuation closes the
-    sentence the marker belongs to ("diabetes [2,3]."), a word goes on after a space."""
-    if text[:1] in ".,;:)]" and out.endswith("]"):
-        return out + text
-    return f"{out} {text}"
 
 
 def assemble(lines: list[Line], heights: list[float], page_count: int) -> Document:

@@ -220,3 +220,41 @@ def normalise(raw: str) -> str:
     if _SUPER_CHARS.intersection(t):
         return "".join(c if c in _SUPER_CHARS else unicodedata.normalize("NFKC", c) for c in t)
     return unicodedata.normalize("NFKC", t)
+
+
+# --- text of a run of words -------------------------------------------------------------
+
+_MARKER = re.compile(r"^[\[(]?\d{1,3}(?:[,–\-−]\d{1,3})*[\])]?$|^[a-z*†‡§¶]$")
+
+
+def words_text(words: list[Word]) -> str:
+    """Words as text, one space apart. A superscript that looks like a reference marker
+    becomes " [1]" after its word and inside its sentence ("myeloma [1]."); one after a
+    digit or a unit is a power and stays put ("10⁹" reads "109", as in the source text)."""
+    out = ""
+    for k, w in enumerate(words):
+        if w.sup and k > 0 and _MARKER.match(w.text):
+            out = _add_marker(out, w.text)
+        elif w.sup and k > 0 and out[-1:].isalnum():
+            out += w.text
+        elif w.glued and k > 0 and words[k - 1].sup:
+            out = _after_marker(out, w.text)
+        else:
+            out = f"{out} {w.text}" if out else w.text
+    return out
+
+
+def _add_marker(out: str, marker: str) -> str:
+    bare = marker.strip("[]()")
+    m = re.search(r"([^\W\d_]{3,})([.,;:])$", out)
+    if m:
+        return f"{out[:-1]} [{bare}]{m.group(2)}"
+    return f"{out} [{bare}]"
+
+
+def _after_marker(out: str, text: str) -> str:
+    """Text that followed a superscript without a space: its punctuation closes the
+    sentence the marker belongs to ("diabetes [2,3]."), a word goes on after a space."""
+    if text[:1] in ".,;:)]" and out.endswith("]"):
+        return out + text
+    return f"{out} {text}"

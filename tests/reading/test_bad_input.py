@@ -113,3 +113,15 @@ def test_malformed_and_foreign_xml() -> None:
 
 def test_empty_html() -> None:
     assert "empty" in _refused(read_html, b"   ", "blank.html")
+
+
+def test_a_reader_bug_is_a_read_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The safety net: an unexpected exception inside a reader is reported for the file."""
+    from qa.reading import pdf
+
+    def broken(*args: object) -> None:
+        raise IndexError("a bug")
+
+    monkeypatch.setattr(pdf, "assemble", broken)
+    message = _refused(read_pdf, fixture_bytes("article.pdf"), "article.pdf")
+    assert "could not be read" in message and "IndexError" in message
