@@ -148,3 +148,18 @@ def test_table_without_cell_borders(single: Document) -> None:
         "Outcome | Budesonide | Placebo", "Attacks per year | 1.2 | 2.4", "School days missed | 3.1 | 5.6",
         "Hospital admissions | 2 | 7"]
     assert rows[1].context == "Table 1: Outcomes after one year — Outcome | Budesonide | Placebo"
+
+
+def test_a_page_without_text_is_a_warning_not_an_error() -> None:
+    import io
+
+    import pypdfium2
+
+    merged = pypdfium2.PdfDocument(fixture_bytes("single.pdf"))
+    merged.import_pages(pypdfium2.PdfDocument(fixture_bytes("image_only.pdf")))
+    buf = io.BytesIO()
+    merged.save(buf)
+    doc = read_pdf(buf.getvalue(), "mixed.pdf")
+    check_document(doc)
+    assert doc.warnings == ["mixed.pdf: page 2 has no text layer (a scan or a figure); OCR is not supported"]
+    assert len(doc.page_starts) == 2 and doc.page_starts[1] == len(doc.text)
