@@ -173,12 +173,28 @@ def _profiles(frags: list[Fragment], lo: float, n: int) -> tuple[list[int], list
     return left, right, crossing
 
 
+def _best_strip(prose: list[Fragment], crossers: list[Fragment], lo: float, n: int) -> tuple[int, float]:
+    """(score, x) of the position with the most prose on both sides, less what crosses."""
+    left, right, _ = _profiles(prose, lo, n)
+    _, _, crossing = _profiles(crossers, lo, n)
+    best, best_x, run = 0, -1, 0
+    for i in range(int(0.2 * n), int(0.8 * n)):
+        score = min(left[i], right[min(n - 1, i + 1)]) - crossing[i]
+        if score > best:
+            best, best_x, run = score, i, 1
+        elif score == best and best_x >= 0 and i == best_x + run:
+            run += 1  # the middle of a run of equally good positions
+    return best, lo + best_x + run / 2
+
+
 def find_gutter(frags: list[Fragment], lo: float, hi: float) -> float | None:
     """The x of the strip between columns, or None for a single column.
 
-    Best: a strip with much prose on both sides and little across it. Else a strip
-    nothing at all crosses, with text on both sides and prose on one (a column
-    taken up by a table beside a column of prose)."""
+    Best: a strip with much prose on both sides and little across it. Failing that,
+    the same with column-wide prose only, where the full-width lines across it all
+    stand above or below the columns (an abstract over a two-column start). Failing
+    that, a strip nothing at all crosses, with text on both sides and prose on one
+    (a column taken up by a table beside a column of prose)."""
     width = hi - lo
     if width < 100 or len(frags) < 6:
         return None
@@ -186,22 +202,22 @@ def find_gutter(frags: list[Fragment], lo: float, hi: float) -> float | None:
     if len(prose) < 5:
         return None
     n = int(width) + 2
-    lo_bin, hi_bin = int(0.2 * n), int(0.8 * n)
-    left, right, crossing = _profiles(prose, lo, n)
-    best, best_x, run = 0, -1, 0
-    for i in range(lo_bin, hi_bin):
-        score = min(left[i], right[min(n - 1, i + 1)]) - crossing[i]
-        if score > best:
-            best, best_x, run = score, i, 1
-        elif score == best and best_x >= 0 and i == best_x + run:
-            run += 1  # the middle of a run of equally good positions
-    if best_x >= 0 and best >= 3:
-        return lo + best_x + run / 2
+    score, x = _best_strip(prose, prose, lo, n)
+    if score >= 3:
+        return x
+    narrow = [f for f in prose if f.x1 - f.x0 <= 0.62 * width]
+    score, x = _best_strip(narrow, narrow, lo, n)
+    if score >= 8:
+        sides = [f for f in narrow if f.x1 <= x or f.x0 >= x]
+        top, bottom = max(f.top for f in sides), min(f.bottom for f in sides)
+        if not any(f.x0 < x < f.x1 and f.bottom < top and f.top > bottom for f in prose):
+            return x
+    left, right, _ = _profiles(prose, lo, n)
     all_left, all_right, all_cross = _profiles(frags, lo, n)
     size = max(4.0, sorted(f.size for f in frags)[len(frags) // 2])
     best_run, best_mid, start = 0, -1.0, -1
-    for i in range(lo_bin, hi_bin + 1):
-        free = i < hi_bin and all_cross[i] == 0 and all_left[i] >= 5 and all_right[min(n - 1, i + 1)] >= 5 \
+    for i in range(int(0.2 * n), int(0.8 * n) + 1):
+        free = i < int(0.8 * n) and all_cross[i] == 0 and all_left[i] >= 5 and all_right[min(n - 1, i + 1)] >= 5 \
             and max(left[i], right[min(n - 1, i + 1)]) >= 5
         if free and start < 0:
             start = i
