@@ -167,7 +167,7 @@ class _Assembler:
             return "join"
         if re.match(r"[^\W\d_]+-", right):
             return "keep"  # the break of a compound ("time-to-event") is likely at one of its hyphens
-        both = len(a) >= 2 and len(b) >= 3 and self.vocab.get(a) and self.vocab.get(b)
+        both = len(a) >= 3 and len(b) >= 3 and self.vocab.get(a) and self.vocab.get(b)
         return "keep" if both else "join"
 
     # --- paragraphs -------------------------------------------------------------------

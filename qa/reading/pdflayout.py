@@ -187,14 +187,15 @@ def _best_strip(prose: list[Fragment], crossers: list[Fragment], lo: float, n: i
     return best, lo + best_x + run / 2
 
 
-def find_gutter(frags: list[Fragment], lo: float, hi: float) -> float | None:
+def find_gutter(frags: list[Fragment], lo: float, hi: float, depth: int = 0) -> float | None:
     """The x of the strip between columns, or None for a single column.
 
     Best: a strip with much prose on both sides and little across it. Failing that,
     the same with column-wide prose only, where the full-width lines across it all
     stand above or below the columns (an abstract over a two-column start). Failing
     that, a strip nothing at all crosses, with text on both sides and prose on one
-    (a column taken up by a table beside a column of prose)."""
+    (a column taken up by a table beside a column of prose). The last two only split
+    a whole page: inside a column, white running down is a table's, not a gutter."""
     width = hi - lo
     if width < 100 or len(frags) < 6:
         return None
@@ -205,6 +206,8 @@ def find_gutter(frags: list[Fragment], lo: float, hi: float) -> float | None:
     score, x = _best_strip(prose, prose, lo, n)
     if score >= 3:
         return x
+    if depth > 0:
+        return None
     narrow = [f for f in prose if f.x1 - f.x0 <= 0.62 * width]
     score, x = _best_strip(narrow, narrow, lo, n)
     if score >= 8:
@@ -274,7 +277,7 @@ def order(frags: list[Fragment], lo: float, hi: float, depth: int = 0) -> list[l
     """Fragments as flows in reading order; each flow is one column's fragments, top down."""
     if not frags:
         return []
-    gutter = find_gutter(frags, lo, hi) if depth < MAX_DEPTH else None
+    gutter = find_gutter(frags, lo, hi, depth) if depth < MAX_DEPTH else None
     if gutter is None:
         return [sorted(frags, key=lambda f: (-f.top, f.x0))]
     width = hi - lo
