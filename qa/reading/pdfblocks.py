@@ -2,9 +2,10 @@
 
 Styles are judged against the body text: the font size that most characters
 have. A short line in a larger or bold font is a heading (its size ranks its
-level; "2.1 Methods" numbering nests too); the largest lines at the top of
-page 1 are the title; a bold run opening a paragraph ("Background Malaria
-is...") is a run-in heading. A paragraph ends at a wider gap between lines, an
+level; "2.1 Methods" numbering nests too, and a short numbered line set apart
+from the text above is a heading even in the body's font); the largest lines
+at the top of page 1 are the title; a bold run opening a paragraph
+("Background Malaria is...") is a run-in heading. A paragraph ends at a wider gap between lines, an
 indented first line, a short last line of justified text, or a change of
 style; it goes on across columns and pages, and a table or figure met on the
 way is laid out after it. Table regions (pdftables) become caption and row
@@ -235,7 +236,19 @@ class _Assembler:
 
     # --- headings and floats ----------------------------------------------------------
 
-    def heading(self, text: str, style: tuple[float, bool], run_in: bool = False) -> None:
+    def _numbered_heading(self, lines: list[Line], i: int) -> bool:
+        """A short numbered line in the body's style ("2.1 Study design"), set apart from
+        the text above it: a heading where the typesetter gave headings no font of their own."""
+        ln = lines[i]
+        if self.in_refs or not _NUMBERED.match(ln.text) or len(ln.words) > 8 or _last_char(ln) in _TERMINAL:
+            return False
+        if ln.x1 >= ln.right - 4 * ln.size or len(ln.frags) > 1:
+            return False
+        above = lines[i - 1] if i > 0 else None
+        return above is None or above.page != ln.page or above.bottom - ln.bottom > 1.3 * max(self.pitch, ln.size)
+
+    def heading(self, text: str, style: tuple[float, bool], run_in: bool = False,
+                joins: list[int] | None = None) -> None:
         self.close()
         text = text.strip().rstrip(":.").rstrip() if run_in else text.strip()
         if not text:
@@ -246,7 +259,7 @@ class _Assembler:
             level += 0.1 * num.group(1).count(".")  # "2.1" under "2" when both look the same
         while self.path and self.path[-1][0] >= level:
             self.path.pop()
-        self.out.add("heading", text, section=self.section(), page=self._page)
+        self.out.add("heading", text, section=self.section(), page=self._page, joins=joins or ())
         self.path.append((level, text))
         self.in_refs = bool(_REFERENCES.match(text))
 
@@ -333,14 +346,16 @@ class _Assembler:
                 self.float_("caption", (text, ln.page))
                 i = j
                 continue
-            if self._is_heading_style(ln) and not self.in_refs or (
-                    _NUMBERED.match(ln.text) and len(ln.words) <= 8 and ln.text[-1:] not in _TERMINAL and
-                    ln.x1 < ln.right - 4 * ln.size and not self.in_refs):
+            styled = self._is_heading_style(ln) and not self.in_refs
+            if styled or self._numbered_heading(lines, i):
                 j = i + 1
-                while (j < len(lines) and _style(lines[j]) == _style(ln) and j - i < 4 and
+                while (styled and j < len(lines) and _style(lines[j]) == _style(ln) and j - i < 4 and
                        lines[j - 1].bottom - lines[j].bottom < 1.6 * max(ln.size, self.pitch) and j not in regions):
                     j += 1
-                self.heading(" ".join(words_text(x.words) for x in lines[i:j]), _style(ln))
+                p = _Para("heading", ln.page, ())
+                for x in lines[i:j]:
+                    self._append(p, x.words, x.page)
+                self.heading(p.text(), _style(ln), joins=p.joins)
                 i = j
                 continue
             self.prose(ln)
