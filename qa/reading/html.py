@@ -30,6 +30,7 @@ _BLOCK = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "li", 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _REF_HINT = re.compile(r"\b(ref|refs|references|reflist|ref-list|citation|bibliograph)\b", re.IGNORECASE)
 _REF_HEADING = re.compile(r"^(\d+\.?\s*)?(references?|bibliography|literature cited|works cited)$", re.IGNORECASE)
+_TABLE_LABEL = re.compile(r"^Table\s*[\dA-Z]+\b")
 _MARKER_CLASS = re.compile(r"xref|cite|citation|bibr|fn|footnote|ref", re.IGNORECASE)
 
 
@@ -93,6 +94,8 @@ class _Reader:
         self.path: list[tuple[int, str]] = []
         self.tables = 0
         self.in_refs = False
+        self.loose_captions: dict[etree._Element, etree._Element] = {}
+        self.captions_taken: set[etree._Element] = set()
 
     def section(self) -> tuple[str, ...]:
         return tuple(t for _, t in self.path)
@@ -151,6 +154,9 @@ class _Reader:
         w.text(el.text)
         for child in el:
             tag = _tag(child)
+            if child in self.captions_taken:
+                w.text(child.tail)
+                continue  # laid out with its table
             if tag in _BLOCK:
                 self.add("paragraph", w.value())
                 w.clear()
@@ -257,6 +263,7 @@ class _Reader:
             return
         self.tables += 1
         cap = caption_el if caption_el is not None else next((c for c in el if _tag(c) == "caption"), None)
+        cap = cap if cap is not None else self.loose_captions.get(el)
         caption = self.text_of(cap) if cap is not None else ""
         parsed = tables.from_xhtml(el, self.text_of, _tag)
         label = ""
@@ -266,6 +273,27 @@ class _Reader:
         tables.emit(self.out, tables.Table(label=label, caption=caption, rows=parsed.rows, head_rows=parsed.head_rows),
                     self.tables, section=self.section())
 
+    def _find_loose_captions(self, main: etree._Element) -> None:
+        """Captions set as a plain element next to their table ("<div class=caption>Table 2.
+        ...</div><table>", as PubMed Central pages do): found before the walk, so that the
+        caption goes with the rows instead of being a paragraph before them."""
+        for table in main.iter("table"):
+            if any(_tag(c) == "caption" for c in table) or any(_tag(a) == "figure" for a in table.iterancestors()):
+                continue
+            node = table
+            # Climb out of wrappers that hold nothing but the table.
+            while node.getparent() is not None and node.getparent() is not main and \
+                    len(node.getparent()) == 1 and not (node.getparent().text or "").strip():
+                node = node.getparent()
+            for sib in (node.getprevious(), node.getnext()):
+                if sib is None or not isinstance(sib.tag, str) or _tag(sib) in ("table", "ul", "ol"):
+                    continue
+                text = self.text_of(sib)
+                if _TABLE_LABEL.match(text) and len(text) <= 600:
+                    self.loose_captions[table] = sib
+                    self.captions_taken.add(sib)
+                    break
+
     def read(self, root: etree._Element) -> Document:
         title_el = root.find(".//title")
         page_title = squash(title_el.text_content()) if title_el is not None else ""
@@ -274,8 +302,13 @@ class _Reader:
         # Inside the article, page furniture may remain: its own nav, asides, footers.
         for el in [e for e in main.iter() if _tag(e) in ("footer",) and e is not main]:
             el.drop_tree()
-        if not any(_tag(e) == "h1" for e in main.iter()) and page_title:
-            self.out.add("title", page_title)
+        if not any(_tag(e) == "h1" for e in main.iter()):
+            # The article's heading may sit just outside the element its paragraphs share.
+            h1 = next((e for e in root.iter("h1")), None)
+            title = self.text_of(h1) if h1 is not None else ""
+            if title or page_title:
+                self.out.add("title", title or page_title)
+        self._find_loose_captions(main)
         self.blocks(main)
         doc = self.out.build()
         if not doc.title:

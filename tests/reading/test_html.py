@@ -55,3 +55,18 @@ def test_a_page_of_scripts_only_is_refused() -> None:
     page = b"<html><head><script>var a = '<p>x</p>';</script></head><body><script>go()</script><nav>Menu</nav></body></html>"
     with pytest.raises(ReadError, match="no article text"):
         read_html(page, "scripts.html")
+
+
+def test_loose_caption_and_title_outside_the_text_container() -> None:
+    """PubMed Central style: the caption is a div before the table, the h1 outside the sections."""
+    page = b"""<html><body><div class="article"><h1>A trial</h1><div class="sec"><h2>Results</h2>
+    <p>Text about the results that is long enough to be the article here.</p>
+    <div class="table-wrap"><div class="caption"><b>Table 1</b> Baseline data</div>
+    <div class="xtable"><table><tr><th>Item</th><th>A</th><th>B</th></tr><tr><td>Age</td><td>50</td><td>52</td></tr>
+    </table></div></div><p>More text after the table.</p></div></div></body></html>"""
+    doc = read_html(page, "pmc.html")
+    check_document(doc)
+    assert doc.title == "A trial"
+    assert block_texts(doc)[3:6] == ["Table 1. Baseline data", "Item | A | B", "Age | 50 | 52"]
+    assert doc.blocks[5].context == "Table 1: Baseline data — Item | A | B"
+    assert "More text after the table." in block_texts(doc, "paragraph")
