@@ -79,7 +79,9 @@ class Settings:
     merge_max_chars: int = 400
     """Longest passage that two merged sentences may make."""
     max_file_bytes: int | None = None
-    """Corpus files larger than this are skipped with a warning; None: $QA_MAX_FILE_MB, else 10 MB."""
+    """Corpus files larger than this are skipped with a warning; None: $QA_MAX_FILE_MB, else 10 MB (50 MB for a PDF)."""
+    max_pages: int | None = None
+    """PDFs with more pages than this are skipped with a warning; None: $QA_MAX_PAGES, else 500."""
     exact_search_max: int = 200_000
     """Largest corpus (in units) searched exactly; above it an HNSW index is used."""
     weights: Weights = field(default_factory=Weights)

@@ -8,7 +8,7 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """A citable span of a document: one sentence or one bullet item."""
+    """A citable span of a document: a sentence, a list item, a table row or a reference."""
 
     doc: int
     """Index of the document in the corpus listing."""
@@ -21,9 +21,18 @@ class Unit:
     section: tuple[str, ...]
     """Heading path, outermost first (e.g. ("Safety (n=123)",))."""
     kind: str
-    """"sentence", "bullet", "reference" or "meta"."""
+    """"sentence", "bullet" (a list item), "row" (a table row), "reference" or "meta"."""
     block: int
     """Index of the paragraph or list item the unit belongs to, per document."""
+    page: int | None = None
+    """1-based page where the unit starts (PDF), else None."""
+    page_end: int | None = None
+    """1-based page where the unit ends (PDF; the same as page unless it runs over a page break)."""
+    table: str | None = None
+    """Table rows and captions: the table's label ("Table 2")."""
+    context: str = ""
+    """Table rows: the table's label, caption and column headers, embedded and
+    searched with the row but never quoted."""
 
 
 @dataclass(slots=True)
@@ -38,6 +47,20 @@ class Citation:
     score: float
     units: tuple[int, ...] = ()
     """Unit ids the passage is made of (one, or two adjacent sentences)."""
+    page: int | None = None
+    """1-based page where the passage starts (PDF), else None."""
+    page_end: int | None = None
+    """1-based page where it ends (PDF), else None."""
+    table: str | None = None
+    """The table a cited row or caption belongs to ("Table 2"), else None."""
+
+    def pages(self) -> str:
+        """Where the passage stands in a paged document: "p. 4", "pp. 4–5", or ""."""
+        if self.page is None:
+            return ""
+        if self.page_end is not None and self.page_end != self.page:
+            return f"pp. {self.page}–{self.page_end}"
+        return f"p. {self.page}"
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

@@ -74,11 +74,13 @@ def test_corpus_listing_skips_other_files_and_symlink_loops(tmp_path: Path) -> N
     (tmp_path / "a.txt").write_text("A sentence here.")
     (tmp_path / "b.md").write_text("# B\n\nAnother one.")
     (tmp_path / "c.pdf").write_bytes(b"%PDF")
+    (tmp_path / "e.docx").write_bytes(b"PK")
+    (tmp_path / "f.json").write_text("{}")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.txt").write_text("Nested sentence.")
     (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
     (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
     files, warnings = corpus_files(tmp_path)
-    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["a.txt", "b.md", "sub/d.txt"]
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["a.txt", "b.md", "c.pdf", "sub/d.txt"]
     assert any("symlink loop" in w for w in warnings)
     assert any("dangling.txt" in w for w in warnings)

@@ -13,6 +13,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from qa.errors import QAError
 
@@ -184,3 +185,41 @@ class Builder:
                 starts.append(nxt)
             starts.reverse()
         return Document(text, self.blocks, self.format, self.title, starts, sorted(self.joins), self.warnings)
+
+
+# --- stored form (the index keeps every document's canonical text and blocks) ---------
+
+
+def to_json(doc: Document) -> dict[str, Any]:
+    """A document as plain JSON data: its text, its blocks (sections and contexts listed
+    once each) and what else it knows; `from_json` reads it back."""
+    sections: dict[tuple[str, ...], int] = {}
+    contexts: dict[str, int] = {}
+    blocks = [
+        [b.start, b.end, b.kind, sections.setdefault(b.section, len(sections)), b.page, b.table,
+         contexts.setdefault(b.context, len(contexts))]
+        for b in doc.blocks
+    ]
+    return {
+        "format": doc.format, "title": doc.title, "text": doc.text, "blocks": blocks,
+        "sections": [list(s) for s in sections], "contexts": list(contexts),
+        "page_starts": doc.page_starts, "joins": doc.joins, "warnings": doc.warnings,
+    }
+
+
+def from_json(data: Any) -> Document:
+    """The document `to_json` wrote; ValueError when the data is not one."""
+    try:
+        text, sections, contexts = data["text"], [tuple(s) for s in data["sections"]], data["contexts"]
+        blocks = []
+        for start, end, kind, sec, page, table, ctx in data["blocks"]:
+            if kind not in KINDS or not (0 <= start <= end <= len(text)):
+                raise ValueError("a block out of range")
+            blocks.append(Block(int(start), int(end), kind, sections[sec], page, table, contexts[ctx]))
+        doc = Document(text, blocks, str(data["format"]), str(data["title"]), [int(p) for p in data["page_starts"]],
+                       [int(j) for j in data["joins"]], [str(w) for w in data["warnings"]])
+    except (KeyError, TypeError, IndexError) as exc:
+        raise ValueError(f"not a stored document ({type(exc).__name__})") from None
+    if not isinstance(text, str):
+        raise ValueError("not a stored document (no text)")
+    return doc

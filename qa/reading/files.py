@@ -1,10 +1,11 @@
 """Finding corpus files and reading them: which files, how big, what encoding.
 
 Folders are walked depth first in name order (hidden names skipped, symlink
-loops and non-regular files reported); a file is read whole or skipped with a
-warning naming it: over the size limit, binary, unreadable or gone. Bytes are
-decoded as UTF-8 (or UTF-16 with a byte-order mark), else cp1252, else
-Latin-1, so decoding never fails.
+loops and non-regular files reported) for the suffixes in FORMATS; a file is
+read whole or skipped with a warning naming it: over the size limit, binary
+(for a text format), unreadable or gone. Bytes of text formats are decoded as
+UTF-8 (or UTF-16 with a byte-order mark), else cp1252, else Latin-1, so
+decoding never fails.
 """
 
 from __future__ import annotations
@@ -12,28 +13,84 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import Any
 
-SUFFIXES = (".txt", ".md", ".markdown")
+from qa.reading.document import ReadLimits
+
+FORMATS = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".nxml": "jats",
+    ".xml": "jats",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
+"""The format of a corpus file by its (lower-cased) suffix; files with other suffixes are not read."""
+SUFFIXES = tuple(FORMATS)
+TEXT_FORMATS = frozenset({"text", "markdown"})
+"""Formats read as decoded text (the others are read from their bytes)."""
+
 MAX_FILE_MB_ENV = "QA_MAX_FILE_MB"
+MAX_PAGES_ENV = "QA_MAX_PAGES"
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Default size limit for a corpus file. A larger text file is skipped with a
 warning: 10 MiB is some 150,000 sentences, hours of embedding on a laptop CPU
 for what is almost certainly not an article. $QA_MAX_FILE_MB changes it."""
+MAX_PDF_BYTES = 50 * 1024 * 1024
+"""Default size limit for a PDF, whose figures weigh far more than its text."""
+MAX_PAGES = 500
+"""Default page limit for a PDF: a trial report is tens of pages, a book is not one."""
+
+
+def format_of(name: str | PurePath) -> str | None:
+    """The format a file name's suffix says, None for a file qa does not read."""
+    return FORMATS.get(PurePath(name).suffix.lower())
+
+
+def _env_number(name: str) -> float | None:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else -1.0
+    except ValueError:
+        return None
+    return value if value > 0 else None
 
 
 def max_file_bytes() -> int:
-    """The size limit for corpus files: $QA_MAX_FILE_MB megabytes, else MAX_FILE_BYTES."""
-    raw = os.environ.get(MAX_FILE_MB_ENV, "").strip()
-    if raw:
-        try:
-            mb = float(raw)
-        except ValueError:
-            mb = -1
-        if mb > 0:
-            return int(mb * 1024 * 1024)
-    return MAX_FILE_BYTES
+    """The size limit for text corpus files: $QA_MAX_FILE_MB megabytes, else MAX_FILE_BYTES."""
+    mb = _env_number(MAX_FILE_MB_ENV)
+    return int(mb * 1024 * 1024) if mb else MAX_FILE_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class FileLimits:
+    """What is too big to read: a text, XML or HTML file's bytes, a PDF's bytes, a PDF's pages."""
+
+    text_bytes: int = MAX_FILE_BYTES
+    pdf_bytes: int = MAX_PDF_BYTES
+    pages: int = MAX_PAGES
+
+    def bytes_for(self, name: str | PurePath) -> int:
+        """The size limit for a file of this name."""
+        return self.pdf_bytes if format_of(name) == "pdf" else self.text_bytes
+
+    def reader(self, name: str | PurePath) -> ReadLimits:
+        """The limits a reader enforces for this file."""
+        return ReadLimits(max_bytes=self.bytes_for(name), max_pages=self.pages)
+
+
+def file_limits(max_bytes: int | None = None, max_pages: int | None = None) -> FileLimits:
+    """The limits that settings ask for: a size limit for every format (else
+    $QA_MAX_FILE_MB for every format, else the defaults), a page limit (else
+    $QA_MAX_PAGES, else MAX_PAGES)."""
+    mb = _env_number(MAX_FILE_MB_ENV)
+    size = max_bytes or (int(mb * 1024 * 1024) if mb else None)
+    pages = max_pages or int(_env_number(MAX_PAGES_ENV) or MAX_PAGES)
+    return FileLimits(size or MAX_FILE_BYTES, size or MAX_PDF_BYTES, pages)
 
 
 def file_sha256(data: bytes) -> str:
@@ -74,7 +131,7 @@ def looks_binary(data: bytes) -> bool:
 
 
 def corpus_files(root: Path) -> tuple[list[Path], list[str]]:
-    """The .txt/.md files under root (sorted), and warnings for what was skipped."""
+    """The corpus files under root (sorted; the suffixes of FORMATS), and warnings for what was skipped."""
     warnings: list[str] = []
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
@@ -126,10 +183,10 @@ def corpus_files(root: Path) -> tuple[list[Path], list[str]]:
 
 def read_doc(
     path: Path, root: Path, limit: int, warnings: list[str], skipped: list[dict[str, Any]]
-) -> tuple[bytes, str, str, os.stat_result] | None:
-    """A corpus file's bytes, text, encoding and stat; None (with a warning
-    naming it) when it cannot be indexed. Files that exist but are skipped go
-    into `skipped` with their stat, so an unchanged corpus stays up to date."""
+) -> tuple[bytes, os.stat_result] | None:
+    """A corpus file's bytes and stat; None (with a warning naming it) when it
+    cannot be indexed. Files that exist but are skipped go into `skipped` with
+    their stat, so an unchanged corpus stays up to date."""
     rel = path.relative_to(root).as_posix()
 
     def skip(why: str, st: os.stat_result | None = None) -> None:
@@ -139,7 +196,7 @@ def read_doc(
                 st = path.stat()
             except OSError:
                 return  # gone: nothing to remember
-        skipped.append({"path": rel, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "reason": why})
+        skipped.append(skipped_entry(rel, st, why))
 
     try:
         # O_NONBLOCK: a FIFO put in place of a file must not hang the build.
@@ -176,13 +233,15 @@ def read_doc(
         return None
     finally:
         os.close(fd)
-    if looks_binary(data):
+    if format_of(path) in TEXT_FORMATS and looks_binary(data):
         skip("binary file, not text", st)
         return None
-    text, encoding = decode(data)
-    if encoding != "utf-8":
-        warnings.append(f"{rel}: not valid UTF-8; read as {encoding}")
-    return data, text, encoding, st
+    return data, st
+
+
+def skipped_entry(rel: str, st: os.stat_result, why: str) -> dict[str, Any]:
+    """What the manifest remembers of a skipped file, so that it does not look changed next time."""
+    return {"path": rel, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "reason": why}
 
 
 def _mb(n: int) -> str:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from qa.reading.document import Builder, squash
+
+if TYPE_CHECKING:
+    from lxml import etree  # only the markup readers pass elements; plain text never loads lxml
 
 CELL_SEPARATOR = " | "
 MAX_SPAN = 50  # a colspan="1000" must not make a million empty cells
