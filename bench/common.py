@@ -296,14 +296,15 @@ def prepare_covidqa(workdir: Path, source: Path = COVIDQA) -> Corpus:
 def corpus_texts(corpus: Path) -> list[str]:
     """The texts qa embeds for a corpus, produced the way the index build does."""
     from qa.index.dense import embedding_text
-    from qa.reading.files import corpus_files, decode
+    from qa.reading.files import corpus_files
+    from qa.reading.formats import read_document
     from qa.reading.units import units_of
 
     texts: list[str] = []
     files, _ = corpus_files(corpus)
     for doc_id, path in enumerate(files):
-        text, _enc = decode(path.read_bytes())
-        texts.extend(embedding_text(u) for u in units_of(doc_id, text))
+        doc, _enc = read_document(path.read_bytes(), path.name)
+        texts.extend(embedding_text(u) for u in units_of(doc_id, doc))
     return texts
 
 

@@ -129,7 +129,7 @@ def test_missing_or_empty_corpus_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(QAError, match="does not exist"):
         build(tmp_path / "nope", tmp_path / "index", NoModel())
     (tmp_path / "empty").mkdir()
-    with pytest.raises(QAError, match="No .txt or .md files"):
+    with pytest.raises(QAError, match="No articles in"):
         build(tmp_path / "empty", tmp_path / "index", NoModel())
 
 

@@ -259,7 +259,7 @@ def test_the_size_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.Monk
     assert warned(report, "big.txt", "QA_MAX_FILE_MB")
     monkeypatch.setenv("QA_MAX_FILE_MB", "1")
     idx, report = open_index(corpus, tmp_path / "i", Settings(), Hashing())
-    assert report.reason == "the file size limit changed"
+    assert report.reason == "the file size or page limit changed"
     assert {d.path for d in idx.docs} == {"small.txt", "big.txt"}
     monkeypatch.setenv("QA_MAX_FILE_MB", "2")  # changes nothing that matters
     _, report = open_index(corpus, tmp_path / "i", Settings(), NoModel())

@@ -18,9 +18,11 @@ from qa.config import Settings
 from qa.errors import QAError
 from qa.index.build import BuildReport
 from qa.index.corpus_index import CorpusIndex
+from qa.index.documents import canonical_document
 from qa.index.embed import Embedder
 from qa.index.refresh import open_index
 from qa.models import Answer, Citation
+from qa.reading.document import Document
 from qa.reading.units import section_label
 from qa.text import terms
 
@@ -73,23 +75,24 @@ class Engine:
         self.embedder.encode(["warm up"])
 
     def document_text(self, doc: int | str) -> str:
-        """The text citations point into (verified against the indexed hash)."""
+        """The canonical text citations point into (verified against the indexed hash)."""
         idx = self.index
         i = doc if isinstance(doc, int) else next((n for n, d in enumerate(idx.docs) if d.path == doc), -1)
-        if i < 0:
+        if not 0 <= i < len(idx.docs):
             raise QAError(f"No document {doc!r} in the index.")
         if i not in self._texts:
-            from qa.reading.files import decode, file_sha256
-
-            info = idx.docs[i]
-            try:
-                data = (self.corpus / info.path).read_bytes()
-            except OSError as exc:
-                raise QAError(f"Cannot read {info.path}: {exc.strerror or exc}") from exc
-            if file_sha256(data) != info.sha256:
-                raise QAError(f"{info.path} changed since it was indexed.", hint="Rebuild the index (qa index).")
-            self._texts[i] = decode(data)[0]
+            self._texts[i] = self.document(i).text
         return self._texts[i]
+
+    def document(self, doc: int | str) -> Document:
+        """The document as indexed: canonical text and blocks (from the index, verified
+        against the indexed hash; read again from its file only when a newer build
+        has replaced the generation)."""
+        idx = self.index
+        i = doc if isinstance(doc, int) else next((n for n, d in enumerate(idx.docs) if d.path == doc), -1)
+        if not 0 <= i < len(idx.docs):
+            raise QAError(f"No document {doc!r} in the index.")
+        return canonical_document(idx.documents, i, idx.docs[i], self.corpus)
 
     # --- asking -------------------------------------------------------------------
 
@@ -192,6 +195,7 @@ class Engine:
             else:
                 text = self.document_text(first.doc)[first.start : last.end]
             out.append(
-                Citation(doc.path, first.start, last.end, text, section_label(first), s.score, tuple(group))
+                Citation(doc.path, first.start, last.end, text, section_label(first), s.score, tuple(group),
+                         first.page, last.page_end, first.table)
             )
         return out

@@ -1,10 +1,14 @@
 """Building a generation: read the corpus, embed what changed, write, put in force.
 
-Documents whose bytes are unchanged take their vectors from the per-document
-cache; the others are embedded in groups of about EMBED_CHUNK_UNITS units,
-each group cached as soon as it is done. The new generation is written beside
-the current one and put in force by replacing manifest.json in one atomic
-rename (see qa.index.manifest).
+Every file is hashed; a file whose path and bytes are those of a document of
+the generation in force is not read again: its document (canonical text and
+blocks) is taken from that generation (qa.index.documents). The others are
+read by the reader for their format; a file that cannot be read is skipped
+with a one-line warning naming it. Documents whose bytes are unchanged take
+their vectors from the per-document cache; the others are embedded in groups
+of about EMBED_CHUNK_UNITS units, each group cached as soon as it is done.
+The new generation is written beside the current one and put in force by
+replacing manifest.json in one atomic rename (see qa.index.manifest).
 """
 
 from __future__ import annotations
@@ -24,14 +28,18 @@ import numpy as np
 
 from qa.errors import QAError
 from qa.index.dense import CONTEXT_VERSION, build_faiss, embedding_text
+from qa.index.documents import DOCUMENTS_FILE, Previous, encode, text_sha256
 from qa.index.durable import Progress, fsync_dir, fsync_write, sha_file
 from qa.index.embed import model_dimension
 from qa.index.lexical import LEXICAL_VERSION, LexicalIndex, index_terms
 from qa.index.manifest import FORMAT_VERSION, DocInfo, Stale, doc_dict, read_manifest, write_manifest
 from qa.models import Unit
 from qa.reading.abbreviations import find_abbreviations
-from qa.reading.files import file_sha256, max_file_bytes, read_doc
+from qa.reading.document import ReadError
+from qa.reading.files import MAX_PAGES_ENV, FileLimits, file_limits, file_sha256, read_doc, skipped_entry
+from qa.reading.formats import read_document
 from qa.reading.units import CHUNKER_VERSION, units_of
+from qa.safe import json_text
 
 if TYPE_CHECKING:
     from qa.config import Settings
@@ -65,9 +73,14 @@ def cache_key(settings: Settings) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def size_limit(settings: Settings) -> int:
-    """The size limit for corpus files these settings ask for."""
-    return settings.max_file_bytes or max_file_bytes()
+def limits_of(settings: Settings) -> FileLimits:
+    """The size and page limits for corpus files these settings ask for."""
+    return file_limits(settings.max_file_bytes, settings.max_pages)
+
+
+def limits_record(limits: FileLimits) -> dict[str, int]:
+    """The limits as the manifest records them."""
+    return {"text_bytes": limits.text_bytes, "pdf_bytes": limits.pdf_bytes, "pages": limits.pages}
 
 
 def build(
@@ -81,44 +94,63 @@ def build(
     progress: Progress,
 ) -> BuildReport:
     old: dict[str, str] = {}
+    prev = None
     try:
         prev = read_manifest(folder)
         if prev:
             old = {d["path"]: d["sha256"] for d in prev["documents"]}
     except Stale:
         pass
+    reuse = Previous(folder, prev if prev and prev.get("chunker") == CHUNKER_VERSION else None)
     cache = folder / "cache" / cache_key(settings)
     cache.mkdir(parents=True, exist_ok=True)
-    limit = size_limit(settings)
+    limits = limits_of(settings)
     expected_dim = model_dimension(settings.model, embedder)
     docs: list[DocInfo] = []
     units: list[Unit] = []
+    lines: list[bytes] = []  # each document as documents.jsonl holds it
     doc_vectors: list[np.ndarray | None] = []
     pending: list[int] = []  # docs whose vectors must be computed
     abbreviations: dict[str, str] = {}
     file_warnings: list[str] = []  # kept in the manifest, shown again on every load
     skipped: list[dict[str, Any]] = []
     for path in files:
-        got = read_doc(path, corpus, limit, file_warnings, skipped)
+        got = read_doc(path, corpus, limits.bytes_for(path), file_warnings, skipped)
         if got is None:
             continue
-        data, text, encoding, st = got
+        data, st = got
         rel = path.relative_to(corpus).as_posix()
-        doc_id = len(docs)
-        doc_units = units_of(doc_id, text)
-        if not doc_units:
-            why = "empty file" if not text.strip() else "no text to cite"
-            file_warnings.append(f"skipped {rel}: {why}")
-            skipped.append({"path": rel, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "reason": why})
-            continue
         sha = file_sha256(data)
+        stored = reuse.get(rel, sha)
+        if stored is not None:
+            doc, line, info = stored
+            encoding = info.encoding
+        else:
+            try:
+                doc, encoding = read_document(data, rel, limits.reader(rel))
+            except ReadError as exc:
+                why = exc.message + (f" (set {MAX_PAGES_ENV} to change it)" if "pages, over the limit" in exc.message else "")
+                file_warnings.append(why)
+                skipped.append(skipped_entry(rel, st, why))
+                continue
+            line = encode(doc)
         del data
-        title = doc_units[0].section[0] if doc_units[0].section else rel
-        docs.append(DocInfo(rel, sha, st.st_size, st.st_mtime_ns, len(doc_units), encoding, title))
+        doc_id = len(docs)
+        doc_units = units_of(doc_id, doc)
+        if not doc_units:
+            why = "empty file" if not doc.text.strip() else "no text to cite"
+            file_warnings.append(f"skipped {rel}: {why}")
+            skipped.append(skipped_entry(rel, st, why))
+            continue
+        file_warnings.extend(doc.warnings)
+        title = doc.title or (doc_units[0].section[0] if doc_units[0].section else "") or rel
+        docs.append(DocInfo(rel, sha, st.st_size, st.st_mtime_ns, len(doc_units), encoding, title, doc.format,
+                            len(doc.page_starts), text_sha256(doc.text)))
         units.extend(doc_units)
-        for k, v in find_abbreviations(text).items():
+        lines.append(line)
+        for k, v in find_abbreviations(doc.text).items():
             abbreviations.setdefault(k, v)
-        del text
+        del doc
         doc_vectors.append(_cached_vectors(cache / f"{sha}.npy", len(doc_units), expected_dim))
         if doc_vectors[-1] is None:
             pending.append(doc_id)
@@ -165,7 +197,8 @@ def build(
         embed([i for i, v in enumerate(doc_vectors) if v is None or v.shape[1] != true_dim])
     vectors = np.concatenate([v for v in doc_vectors if v is not None])
     doc_vectors.clear()  # the per-document copies are no longer needed
-    write_generation(folder, settings, docs, units, vectors, abbreviations, progress, skipped, file_warnings, limit)
+    write_generation(folder, settings, docs, units, vectors, abbreviations, progress, skipped, file_warnings, limits,
+                     lines)
     # Only now that the new generation is in force may stale cache entries go.
     keep = {f"{d.sha256}.npy" for d in docs}
     for p in cache.glob("*.npy"):
@@ -203,7 +236,8 @@ def write_generation(
     progress: Progress,
     skipped: list[dict[str, Any]] | None = None,
     warnings: list[str] | None = None,
-    limit: int | None = None,
+    limits: FileLimits | None = None,
+    documents: list[bytes] | None = None,
 ) -> None:
     """Write a new generation beside the current one, then put it in force by
     replacing manifest.json (one atomic rename): readers see the old index or
@@ -214,13 +248,20 @@ def write_generation(
     tmp = folder / f".{gen_name}.tmp"
     tmp.mkdir(parents=True)
     try:
+        with open(tmp / DOCUMENTS_FILE, "wb") as fb:
+            for line in documents or ():
+                fb.write(line)
         section_ids: dict[tuple[str, ...], int] = {}
+        context_ids: dict[tuple[str | None, str], int] = {(None, ""): 0}
         with open(tmp / "units.jsonl", "w", encoding="utf-8") as f:
             for u in units:
                 sid = section_ids.setdefault(u.section, len(section_ids))
-                f.write(json.dumps([u.doc, u.start, u.end, u.kind, u.block, sid, u.text], ensure_ascii=False))
+                cid = context_ids.setdefault((u.table, u.context), len(context_ids))
+                row = [u.doc, u.start, u.end, u.kind, u.block, sid, u.text, u.page, u.page_end, cid]
+                f.write(json_text(json.dumps(row, ensure_ascii=False)))
                 f.write("\n")
-        (tmp / "sections.json").write_text(json.dumps([list(s) for s in section_ids], ensure_ascii=False), "utf-8")
+        (tmp / "sections.json").write_text(json_text(json.dumps([list(s) for s in section_ids], ensure_ascii=False)), "utf-8")
+        (tmp / "contexts.json").write_text(json_text(json.dumps([list(c) for c in context_ids], ensure_ascii=False)), "utf-8")
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
         LexicalIndex.build(index_terms(u, abbreviations) for u in units).save(tmp)
         (tmp / "abbreviations.json").write_text(json.dumps(abbreviations, ensure_ascii=False), "utf-8")
@@ -251,7 +292,7 @@ def write_generation(
         "documents": [doc_dict(d) for d in docs],
         "skipped": skipped or [],
         "warnings": warnings or [],
-        "max_file_bytes": limit or max_file_bytes(),
+        "limits": limits_record(limits or file_limits()),
         "files": files,
     }
     write_manifest(folder, manifest)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qa.index.dense import load_faiss
+from qa.index.documents import DOCUMENTS_FILE, DocumentStore
 from qa.index.lexical import LexicalIndex, index_terms
 from qa.index.manifest import DocInfo, Stale, verify
 from qa.models import Unit
@@ -48,6 +49,8 @@ class CorpusIndex:
         self.unit_docs = np.fromiter((u.doc for u in units), np.int32, len(units))
         """The document of each unit, as an array."""
         self._title_docs: dict[str, list[int]] | None = None
+        self.documents = DocumentStore(folder / manifest["generation"] / DOCUMENTS_FILE)
+        """Every document's canonical text and blocks, read one at a time."""
 
     @property
     def model(self) -> str:
@@ -114,13 +117,15 @@ def load(folder: Path, manifest: dict[str, Any]) -> CorpusIndex:
     try:
         units: list[Unit] = []
         sections: list[tuple[str, ...]] = [tuple(s) for s in json.loads((gen / "sections.json").read_text("utf-8"))]
+        contexts: list[tuple[str | None, str]] = [(t, c) for t, c in json.loads((gen / "contexts.json").read_text("utf-8"))]
         n_docs = len(manifest["documents"])
         with open(gen / "units.jsonl", encoding="utf-8") as f:
             for line in f:
-                doc, start, end, kind, block, sec, text = json.loads(line)
+                doc, start, end, kind, block, sec, text, page, page_end, cid = json.loads(line)
                 if not 0 <= doc < n_docs:
                     raise Stale("index files disagree on the documents")
-                units.append(Unit(doc, start, end, text, sections[sec], kind, block))
+                table, context = contexts[cid]
+                units.append(Unit(doc, start, end, text, sections[sec], kind, block, page, page_end, table, context))
         # Memory-mapped, seen as a plain ndarray: indexing an np.memmap costs a
         # Python-level __getitem__/__array_finalize__ per row (5-10% of rank()).
         vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)

@@ -16,7 +16,7 @@ from qa.models import Unit
 if TYPE_CHECKING:
     import faiss
 
-CONTEXT_VERSION = "2"
+CONTEXT_VERSION = "3"
 """Bump when the text embedded for a unit changes (cached vectors go stale)."""
 
 HNSW_M = 32
@@ -29,7 +29,10 @@ dense candidates: bench/scale.py measured recall@100 against exact search of
 
 
 def embedding_text(unit: Unit) -> str:
-    """What is embedded for a unit: its heading context, then its text."""
+    """What is embedded for a unit: its heading context, then its text; for a table
+    row, the table's label, caption and column headers, then the row."""
+    if unit.context:
+        return f"{unit.context}: {unit.text}"
     label = " › ".join(unit.section[1:][-2:])
     return f"{label}: {unit.text}" if label else unit.text
 

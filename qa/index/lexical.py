@@ -18,16 +18,17 @@ from qa.text import terms, words
 
 K1 = 1.2
 B = 0.75
-LEXICAL_VERSION = "3"
+LEXICAL_VERSION = "4"
 """Bump when the terms BM25 indexes change (qa.text.terms, index_terms): the
 lexical index is rebuilt, the cached vectors stay valid."""
 
 
 def index_terms(unit: Unit, abbreviations: dict[str, str]) -> list[str]:
-    """Lexical terms of a unit: its text, its headings, and the long form of
-    every abbreviation the corpus defines that it uses ("TEAE" also counts as
+    """Lexical terms of a unit: its text, its headings (for a table row, also its
+    table's label, caption and column headers), and the long form of every
+    abbreviation the corpus defines that it uses ("TEAE" also counts as
     "treatment-emergent adverse event")."""
-    out = terms(unit.text + " " + " ".join(unit.section[1:]))
+    out = terms(unit.text + " " + " ".join(unit.section[1:]) + (" " + unit.context if unit.context else ""))
     if abbreviations:
         for w in dict.fromkeys(words(unit.text)):
             long = abbreviations.get(w)

@@ -3,8 +3,10 @@
 Layout of an index folder:
     manifest.json      what was built from what: model, dimension, chunker,
                        every corpus file's hash, every index file's checksum
-    gen-<id>/          one generation: units.jsonl, sections.json, vectors.npy,
-                       faiss.index, lexical.npz, vocab.json, abbreviations.json
+    gen-<id>/          one generation: documents.jsonl (every document's
+                       canonical text and blocks), units.jsonl, sections.json,
+                       contexts.json, vectors.npy, faiss.index, lexical.npz,
+                       vocab.json, abbreviations.json
     cache/<key>/       per-document vectors by content hash, so a changed
                        corpus re-embeds only the documents that changed
     .lock              held while building
@@ -29,8 +31,11 @@ from typing import Any
 from qa.index.durable import fsync_write, sha_file
 from qa.safe import json_text
 
-FORMAT_VERSION = 2
-INDEX_FILES = ("units.jsonl", "sections.json", "vectors.npy", "lexical.npz", "vocab.json", "abbreviations.json", "faiss.index")
+FORMAT_VERSION = 3
+INDEX_FILES = (
+    "documents.jsonl", "units.jsonl", "sections.json", "contexts.json", "vectors.npy", "lexical.npz", "vocab.json",
+    "abbreviations.json", "faiss.index",
+)
 """The files of a generation; the manifest must list (and checksum) each."""
 
 
@@ -48,7 +53,14 @@ class DocInfo:
     mtime_ns: int
     units: int
     encoding: str
+    """How the bytes were decoded ("utf-8", "cp1252"...), or the format read from bytes ("xml", "html", "pdf")."""
     title: str
+    format: str
+    """"text", "markdown", "jats", "html" or "pdf"."""
+    pages: int
+    """Pages of a PDF, 0 for other formats."""
+    text_sha256: str
+    """SHA-256 of the canonical text (documents.jsonl), checked whenever it is handed out."""
 
 
 def doc_dict(d: DocInfo) -> dict[str, Any]:
@@ -58,7 +70,10 @@ def doc_dict(d: DocInfo) -> dict[str, Any]:
 
 _GENERATION = re.compile(r"gen-[A-Za-z0-9-]+")
 _FILE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
-_DOC_FIELDS = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "units": int, "encoding": str, "title": str}
+_DOC_FIELDS = {
+    "path": str, "sha256": str, "size": int, "mtime_ns": int, "units": int, "encoding": str, "title": str,
+    "format": str, "pages": int, "text_sha256": str,
+}
 
 
 def check_manifest(data: Any) -> None:

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from qa.errors import QAError
-from qa.index.build import BuildReport, build, size_limit
+from qa.index.build import BuildReport, build, limits_of, limits_record
 from qa.index.corpus_index import CorpusIndex, load
 from qa.index.dense import CONTEXT_VERSION
 from qa.index.durable import BuildLock, Progress, quiet
 from qa.index.embed import model_dimension
 from qa.index.lexical import LEXICAL_VERSION
 from qa.index.manifest import Stale, read_manifest, remove_leftovers, tidy, write_manifest
-from qa.reading.files import corpus_files, file_sha256
+from qa.reading.files import FileLimits, corpus_files, file_sha256
 from qa.reading.units import CHUNKER_VERSION
 
 if TYPE_CHECKING:
@@ -80,8 +80,8 @@ def _try_load(folder: Path, settings: Settings, embedder: Any, files: list[Path]
             return mismatch
         if not _stat_matches(manifest, files, corpus):
             return "the corpus changed"
-        if _limit_matters(manifest, size_limit(settings)):
-            return "the file size limit changed"
+        if _limit_matters(manifest, limits_of(settings)):
+            return "the file size or page limit changed"
         try:
             return load(folder, manifest)
         except Stale:
@@ -102,7 +102,7 @@ def _restamp(folder: Path, settings: Settings, embedder: Any, files: list[Path],
         manifest = read_manifest(folder)
     except Stale:
         return False
-    if manifest is None or _settings_match(manifest, settings, embedder) or _limit_matters(manifest, size_limit(settings)):
+    if manifest is None or _settings_match(manifest, settings, embedder) or _limit_matters(manifest, limits_of(settings)):
         return False
     docs = {d["path"]: d for d in manifest["documents"]}
     skipped = {s["path"]: s for s in manifest.get("skipped", [])}
@@ -133,13 +133,19 @@ def _restamp(folder: Path, settings: Settings, embedder: Any, files: list[Path],
     return touched
 
 
-def _limit_matters(manifest: dict[str, Any], limit: int) -> bool:
-    """Whether a new size limit would let in a skipped file or keep out an indexed one."""
-    if manifest.get("max_file_bytes", limit) == limit:
+def _limit_matters(manifest: dict[str, Any], limits: FileLimits) -> bool:
+    """Whether new size or page limits would let in a skipped file or keep out an indexed one."""
+    if manifest.get("limits") == limits_record(limits):
         return False
-    return any(d["size"] > limit for d in manifest["documents"]) or any(
-        s["size"] <= limit and "size limit" in str(s.get("reason", "")) for s in manifest.get("skipped", [])
-    )
+    if any(d["size"] > limits.bytes_for(d["path"]) or d["pages"] > limits.pages for d in manifest["documents"]):
+        return True
+    for s in manifest.get("skipped", []):
+        reason = str(s.get("reason", ""))
+        if "size limit" in reason and s["size"] <= limits.bytes_for(s["path"]):
+            return True
+        if "pages, over the limit" in reason:
+            return True  # its page count is not known until it is read again
+    return False
 
 
 def _encoder(embedder: Encoder | Callable[[], Encoder]) -> Encoder:
@@ -172,12 +178,12 @@ def open_index(
     """
     t0 = time.perf_counter()
     if not corpus.exists():
-        raise QAError(f"Corpus folder {corpus} does not exist.", hint="Pass --corpus DIR or create it with some .txt/.md files.")
+        raise QAError(f"Corpus folder {corpus} does not exist.", hint="Pass --corpus DIR or create it with some articles (.txt, .md, .nxml, .html, .pdf).")
     if not corpus.is_dir():
         raise QAError(f"Corpus {corpus} is not a folder.")
     files, warnings = corpus_files(corpus)
     if not files:
-        raise QAError(f"No .txt or .md files in {corpus}.", hint="Put the articles to search in that folder.")
+        raise QAError(f"No articles in {corpus} (.txt, .md, .nxml/.xml, .html/.htm or .pdf files).", hint="Put the articles to search in that folder.")
     reason = "rebuild requested"
     if not rebuild:
         try:
