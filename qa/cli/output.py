@@ -69,6 +69,8 @@ def print_answer(ans: Answer, out: Any = None) -> None:
     for n, c in enumerate(ans.citations, 1):
         print(f"[{n}] {printable(c.text)}", file=out)
         where = f"{one_line(c.doc)}:{c.start}-{c.end}"
+        if c.page is not None:
+            where += f" · {c.pages()}"
         if c.section:
             where += f" · {one_line(c.section)}"
         print(f"    {where} · score {c.score:.2f}", file=out)

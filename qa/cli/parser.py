@@ -9,13 +9,14 @@ from qa import __version__
 from qa.cli.batch import cmd_batch
 from qa.cli.commands import cmd_ask, cmd_chat, cmd_index
 from qa.cli.evaluation import cmd_eval
+from qa.cli.show import cmd_list, cmd_show
 from qa.paths import default_corpus_dir, default_index_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", type=Path, default=default_corpus_dir(), metavar="DIR",
-                        help="folder of .txt/.md articles (default: ./corpus, or $QA_CORPUS)")
+                        help="folder of articles: .txt, .md, .nxml/.xml (JATS), .html/.htm, .pdf (default: ./corpus, or $QA_CORPUS)")
     common.add_argument("--index", type=Path, default=default_index_dir(), metavar="DIR",
                         help="where the index is kept (default: ./index, or $QA_INDEX)")
     common.add_argument("--model", metavar="NAME", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2)")
@@ -64,6 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--show-misses", action="store_true", help="list the questions whose first citation is wrong")
     e.add_argument("--workdir", type=Path, metavar="DIR", help="where SQuAD corpora and indexes go (default ./.qa-eval)")
     e.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("show", parents=[common], help="print a document's text, the one citations' offsets index into",
+                       description="Print an indexed document's canonical text (for XML, HTML and PDF files, what "
+                       "the reader made of the file), or a range of it: `qa show trial.pdf --start 1818 --end 1897` "
+                       "prints exactly what a citation trial.pdf:1818-1897 quotes. --blocks lists its blocks "
+                       "(offsets, kind, page, heading path, table).")
+    s.add_argument("doc", help="the document, as citations name it (its path in the corpus)")
+    s.add_argument("--start", type=int, metavar="N", help="first character (default 0)")
+    s.add_argument("--end", type=int, metavar="M", help="one past the last character (default: the end)")
+    s.add_argument("--blocks", action="store_true", help="list the blocks (in the range) instead of the text")
+    s.add_argument("--json", action="store_true", help="print one JSON object (text, and blocks with --blocks)")
+    s.set_defaults(func=cmd_show)
+
+    ls = sub.add_parser("list", parents=[common], help="list the indexed documents",
+                        description="List the indexed documents: path, format, pages, units and title.")
+    ls.add_argument("--json", action="store_true", help="print one JSON object")
+    ls.set_defaults(func=cmd_list)
 
     c = sub.add_parser("chat", parents=[common], help="open the chat (the default)",
                        description="Open the terminal chat on the corpus.")

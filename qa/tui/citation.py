@@ -15,8 +15,10 @@ from qa.tui.safe_text import find_value, highlighted, one_line
 
 
 def reference(citation: Citation) -> str:
-    """Where a citation stands: document, section and character offsets."""
+    """Where a citation stands: document, page (PDF), section and character offsets."""
     parts = [citation.doc]
+    if citation.page is not None:
+        parts.append(citation.pages())
     if citation.section:
         parts.append(citation.section)
     parts.append(f"characters {citation.start}–{citation.end}")

@@ -24,7 +24,8 @@ def _code(text: str) -> str:
 
 
 def _md_reference(c: Citation) -> str:
-    parts = [_code(c.doc)] + ([_quote(c.section)] if c.section else []) + [f"characters {c.start}–{c.end}"]
+    parts = [_code(c.doc)] + ([c.pages()] if c.page is not None else []) + ([_quote(c.section)] if c.section else [])
+    parts.append(f"characters {c.start}–{c.end}")
     return ", ".join(parts)
 
 
