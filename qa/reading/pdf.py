@@ -26,13 +26,19 @@ MARGIN = 0.1
 
 
 def _open(data: bytes, name: str) -> pdfium.PdfDocument:
+    if not data.strip():
+        raise ReadError(f"{name} is empty")
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise ReadError(f"{name} is not a PDF file")
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         code = getattr(exc, "err_code", None)
-        if code == pdfium.raw.FPDF_ERR_PASSWORD:
+        # PDFium's error code can be left over from an earlier file (a stale password
+        # error after an encrypted one): the encryption codes count only for a file
+        # that says it is encrypted.
+        encrypted = b"/Encrypt" in data
+        if code == pdfium.raw.FPDF_ERR_PASSWORD and encrypted:
             raise ReadError(f"{name} is protected by a password; qa cannot read encrypted PDFs",
                             hint="Save a copy without the password and add that instead.") from None
         counts = re.findall(rb"/Count\s+(\d+)", data)
@@ -40,7 +46,7 @@ def _open(data: bytes, name: str) -> pdfium.PdfDocument:
             # PDFium refuses a well-formed file whose page tree is empty without setting an
             # error of its own (the code is then a stale one): the page tree says it.
             raise ReadError(f"{name} has no pages") from None
-        if code == pdfium.raw.FPDF_ERR_SECURITY:
+        if code == pdfium.raw.FPDF_ERR_SECURITY and encrypted:
             raise ReadError(f"{name} uses an unsupported security handler; qa cannot read it") from None
         if b"%%EOF" not in data[-2048:]:
             raise ReadError(f"{name} is truncated or damaged (the end of the file is missing)") from None

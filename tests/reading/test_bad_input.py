@@ -42,7 +42,7 @@ def test_corrupt_pdf() -> None:
 
 def test_not_a_pdf() -> None:
     assert "not a PDF" in _refused(read_pdf, b"<html>hello</html>", "fake.pdf")
-    assert "not a PDF" in _refused(read_pdf, b"", "nothing.pdf")
+    assert "is empty" in _refused(read_pdf, b"", "nothing.pdf")
 
 
 def test_pdf_without_pages() -> None:
@@ -125,3 +125,11 @@ def test_a_reader_bug_is_a_read_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf, "assemble", broken)
     message = _refused(read_pdf, fixture_bytes("article.pdf"), "article.pdf")
     assert "could not be read" in message and "IndexError" in message
+
+
+def test_an_error_left_over_from_an_encrypted_pdf_is_not_reported_for_the_next() -> None:
+    """PDFium keeps its last error code; a page-less file read after an encrypted one is not 'protected'."""
+    _refused(read_pdf, fixture_bytes("encrypted.pdf"), "encrypted.pdf")
+    assert _refused(read_pdf, fixture_bytes("empty.pdf"), "empty.pdf") == "empty.pdf has no pages"
+    _refused(read_pdf, fixture_bytes("encrypted.pdf"), "encrypted.pdf")
+    assert "truncated" in _refused(read_pdf, fixture_bytes("truncated.pdf"), "truncated.pdf")
