@@ -286,6 +286,7 @@ class QAApp(App[None]):
         c = view.citation
         try:
             text = self.engine.document_text(c.doc)
+            pages = self.engine.document(c.doc).page_starts if c.page is not None else []
         except QAError as exc:
             self.say(str(exc), title="Cannot open the document", severity="error")
             return
@@ -297,7 +298,7 @@ class QAApp(App[None]):
             self._open_view.remove_class("-open")
         self._open_view = view
         view.add_class("-open")
-        self.passage.show(view.number, c, text, title, view.value)
+        self.passage.show(view.number, c, text, title, view.value, pages)
 
     def copy_citation(self, view: CitationView) -> None:
         c = view.citation

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
@@ -18,6 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -85,6 +87,12 @@ class DocumentView(ScrollView, can_focus=True):
     }
     """
 
+    @dataclass
+    class TopMoved(Message):
+        """The line at the top of the view changed; `offset` is where it starts in the document."""
+
+        offset: int
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.document = ""
@@ -118,6 +126,11 @@ class DocumentView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._rewrap()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.line_starts and round(old_value) != round(new_value):
+            self.post_message(self.TopMoved(self.line_starts[min(max(round(new_value), 0), len(self.line_starts) - 1)]))
 
     def _rewrap(self) -> None:
         width = self.scrollable_content_region.width

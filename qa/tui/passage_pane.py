@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -18,7 +20,9 @@ from qa.tui.safe_text import clean, find_value, literal, one_line
 class PassagePane(Vertical):
     """The opened citation's document, shown in full and scrolled to the span.
 
-    Before any citation is opened it lists the corpus's documents.
+    Before any citation is opened it lists the corpus's documents. For a
+    document with pages (PDF), the line above it also says which page is at
+    the top of the view as it scrolls.
     """
 
     DEFAULT_CSS = """
@@ -69,6 +73,10 @@ class PassagePane(Vertical):
         """The text of the document on show, cleaned one character for one."""
         self.span: tuple[int, int] | None = None
         self.value_span: tuple[int, int] | None = None
+        self.page_starts: list[int] = []
+        """Where each page of the document on show begins (PDF), else empty."""
+        self.top_page: int | None = None
+        """The page at the top of the view (PDF), else None."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Corpus"), classes="passage--title")
@@ -85,9 +93,11 @@ class PassagePane(Vertical):
         """What the pane shows before any citation is opened (the documents)."""
         self.query_one("#passage-documents", Static).update(text)
 
-    def show(self, number: int, citation: Citation, document: str, title: str, value: str | None = None) -> None:
+    def show(self, number: int, citation: Citation, document: str, title: str, value: str | None = None,
+             page_starts: Sequence[int] = ()) -> None:
         """Show `document` with citation.start:end highlighted and scroll to it."""
         self.citation, self.number, self.value = citation, number, value
+        self.page_starts, self.top_page = list(page_starts), None
         # Tabs show as single spaces so that offsets and wrapped columns agree.
         self.document = clean(document).replace("\t", " ")
         self.span = (citation.start, citation.end)
@@ -96,7 +106,7 @@ class PassagePane(Vertical):
         head = Text(f"[{number}] ")
         head.append_text(literal(one_line(title or citation.doc)))
         self.query_one(".passage--title", Static).update(head)
-        self.query_one(".passage--where", Static).update(literal(one_line(reference(citation))))
+        self._show_where()
         style = self.get_component_rich_style
         highlights: list[Highlight] = [(*self.span, style("passage--span"))]
         if self.value_span is not None:
@@ -104,6 +114,22 @@ class PassagePane(Vertical):
         self.add_class("-open")
         # Shown after the class takes effect, so the view has its width.
         self.call_after_refresh(self.view.show, self.document, highlights, citation.start)
+
+    def _show_where(self) -> None:
+        if self.citation is None:
+            return
+        where = reference(self.citation)
+        if self.top_page is not None:
+            where += f" · page {self.top_page} of {len(self.page_starts)} at the top"
+        self.query_one(".passage--where", Static).update(literal(one_line(where)))
+
+    def on_document_view_top_moved(self, event: DocumentView.TopMoved) -> None:
+        if not self.page_starts:
+            return
+        page = max(1, bisect_right(self.page_starts, event.offset))
+        if page != self.top_page:
+            self.top_page = page
+            self._show_where()
 
     @property
     def settled(self) -> bool:

@@ -509,3 +509,34 @@ def test_an_answer_landing_under_the_help_screen_is_there_when_it_closes(make_ch
         run(app, scenario)
     finally:
         release.set()
+
+
+def test_a_pdf_citation_shows_its_page_in_the_citation_and_the_document_view(tmp_path: Path) -> None:
+    from qa.answering.engine import Engine
+    from tests.pdfmaker import make_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    filler = [f"Line {k} of the methods describes the enrolment of the participants in detail." for k in range(40)]
+    pages = [["The pilot trial of drug Z enrolled 80 patients.", *filler],
+             ["In the control arm 12 patients died during follow-up.", *filler], ["The discussion ends here."]]
+    (corpus / "trial.pdf").write_bytes(make_pdf(pages))
+    Engine(corpus, tmp_path / "index", Settings()).open()
+    app = make_app(corpus, tmp_path / "index", Settings())
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        turn = await ask(pilot, "How many patients died in the control arm?")
+        first = turn.citations[0]
+        assert first.citation.text == "In the control arm 12 patients died during follow-up." and first.citation.page == 2
+        assert "trial.pdf, p. 2, characters" in screen_text(first)
+        pane = app.query_one(PassagePane)
+        app.open_citation(first)
+        await wait_for(pilot, lambda: pane.settled and pane.top_page is not None, "the passage")
+        where = screen_text(pane.query_one(".passage--where"))
+        assert "trial.pdf, p. 2" in where and f"page {pane.top_page} of 3 at the top" in where
+        pane.view.scroll_home(animate=False, immediate=True)
+        await wait_for(pilot, lambda: pane.top_page == 1, "page 1 at the top")
+        assert "page 1 of 3 at the top" in screen_text(pane.query_one(".passage--where"))
+
+    run(app, scenario)
