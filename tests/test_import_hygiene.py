@@ -30,5 +30,10 @@ def test_everything_but_the_chat_is_importable_without_textual() -> None:
 
 def test_cli_startup_imports_no_heavy_modules() -> None:
     mods = modules_after("import qa.cli; qa.cli.build_parser()")
-    heavy = {"torch", "sentence_transformers", "faiss", "textual", "rich", "numpy", "scipy"}
+    heavy = {"torch", "sentence_transformers", "faiss", "textual", "rich", "numpy", "scipy", "lxml", "pypdfium2"}
     assert not (heavy & mods)
+
+
+def test_reading_text_files_loads_no_markup_or_pdf_library() -> None:
+    mods = modules_after("from qa.reading.formats import read_document; read_document(b'Some text here.', 'a.md')")
+    assert not {m for m in mods if m.split(".")[0] in ("lxml", "pypdfium2")}
