@@ -4,12 +4,13 @@
                                            [--show xml|pdf|txt] [--limit N]
 
 For every gold span of a validation question, a format scores when its reading
-of the article has one citable piece (a table row, a list item, or one sentence
-of a paragraph or caption) whose words hold at least half of the gold span's
-words in one contiguous run, and which is at most max(400, 1.5 x the gold
-length) characters long: the rule qa's citations are scored by, on text
-instead of offsets (offsets differ between formats). txt is today's reading
-of the distributed .txt (qa.reading.units.units_of); xml and pdf are qa.reading.
+of the article has one citable unit (a table row, a list item, or one sentence
+of a paragraph or caption: qa.reading.units.units_of, what the index holds)
+whose words hold at least half of the gold span's words in one contiguous run,
+and which is at most max(400, 1.5 x the gold length) characters long: the rule
+qa's citations are scored by, on text instead of offsets (offsets differ
+between formats). txt is the distributed .txt, xml and pdf the JATS and PDF
+files, each read by qa.reading.formats.read_document.
 --show prints the spans a format misses, with the closest piece it has.
 """
 
@@ -26,9 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.reading.document import Document, ReadError  # noqa: E402
-from qa.reading.jats import read_jats  # noqa: E402
-from qa.reading.sentences import sentence_spans  # noqa: E402
+from qa.reading.document import ReadError  # noqa: E402
+from qa.reading.formats import read_document  # noqa: E402
 from qa.reading.units import units_of  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks" / "evidence-inference"
@@ -39,19 +39,10 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
-def pieces_of_document(doc: Document) -> list[str]:
-    """The citable pieces of a read document."""
-    out: list[str] = []
-    for b in doc.blocks:
-        if b.kind == "row" or (b.kind == "item" and b.end - b.start <= 400):
-            out.append(doc.text[b.start : b.end])
-        elif b.kind in ("paragraph", "caption", "item"):
-            out.extend(doc.text[s:e] for s, e in sentence_spans(doc.text, b.start, b.end))
-    return out
-
-
-def pieces_of_text(text: str) -> list[str]:
-    return [u.text for u in units_of(0, text)]
+def units_of_file(path: Path) -> list[str]:
+    """The citable units qa makes of a file."""
+    doc, _ = read_document(path.read_bytes(), path.name)
+    return [u.text for u in units_of(0, doc)]
 
 
 def hit(gold: str, pieces: list[tuple[str, tuple[str, ...]]]) -> tuple[bool, int, str]:
@@ -90,12 +81,6 @@ def _longest_run(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return best
 
 
-def _read_pdf(data: bytes, name: str) -> Document:
-    from qa.reading.pdf import read_pdf  # pypdfium2 is needed only for this format
-
-    return read_pdf(data, name)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -109,9 +94,9 @@ def main() -> None:
     if args.limit:
         docs = docs[: args.limit]
     readers: dict[str, Callable[[str], list[str]]] = {
-        "txt": lambda stem: pieces_of_text((args.data / "corpus" / f"{stem}.txt").read_text(encoding="utf-8")),
-        "xml": lambda stem: pieces_of_document(read_jats((args.data / "xml" / f"{stem}.nxml").read_bytes(), f"{stem}.nxml")),
-        "pdf": lambda stem: pieces_of_document(_read_pdf((args.data / "pdf" / f"{stem}.pdf").read_bytes(), f"{stem}.pdf")),
+        "txt": lambda stem: units_of_file(args.data / "corpus" / f"{stem}.txt"),
+        "xml": lambda stem: units_of_file(args.data / "xml" / f"{stem}.nxml"),
+        "pdf": lambda stem: units_of_file(args.data / "pdf" / f"{stem}.pdf"),
     }
     scores = {fmt: [0, 0] for fmt in readers}
     seconds = dict.fromkeys(readers, 0.0)
