@@ -58,3 +58,24 @@ def test_definitions_cycles_and_sample_sizes(question: str, text: str, answer: s
 def test_a_which_question_gets_no_stray_number() -> None:
     text = "a four-protein classifier (IRF3, ARL2BP, ZBTB17, and ATRX) which had a prediction accuracy of 83%"
     assert short_answer(analyse("Which proteins make up the response classifier?"), text) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "row", "context", "answer"),
+    [
+        ("What was the mean age of the women given carbetocin?", "Age (years); mean (SD) | 33.0 (4.6) | 33.3 (4.6) | NS",
+         "Table 1: Demographics — Carbetocin | Oxytocin | p value", "33.0 (4.6)"),
+        ("What was the mean age with oxytocin?", "Age (years); mean (SD) | 33.0 (4.6) | 33.3 (4.6) | NS",
+         "Table 1: Demographics — Carbetocin | Oxytocin | p value", "33.3 (4.6)"),
+        ("What was the hospital stay with warm packs?", "Hospital stay, days\n4.1 (1.2)\n4.3 (1.5)\n0.41",
+         "Table 2: Outcomes — Outcome | Warm packs | Control | P", "4.1 (1.2)"),
+        ("How many withdrawals were there?", "Withdrawals | 7", "Table 3: Safety — Outcome | Total", "7"),
+        # No column named and several values: no short answer (the row is the answer).
+        ("What was the mean age?", "Age (years); mean (SD) | 33.0 (4.6) | 33.3 (4.6) | NS",
+         "Table 1: Demographics — Carbetocin | Oxytocin | p value", None),
+    ],
+)
+def test_a_table_row_answers_with_the_cell_under_the_column_asked_about(question: str, row: str, context: str,
+                                                                        answer: str | None) -> None:
+    span = short_answer(analyse(question), row, context)
+    assert (row[span[0] : span[1]] if span else None) == answer

@@ -140,7 +140,7 @@ class Engine:
         answer = None
         if not abstained and citations:
             c = citations[0]
-            span = short_answer(query, c.text)
+            span = short_answer(query, c.text, idx.units[c.units[0]].context if len(c.units) == 1 else "")
             if span:
                 answer = c.text[span[0] : span[1]].strip(" ,;")
         return Answer(

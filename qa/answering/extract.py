@@ -2,7 +2,9 @@
 
 The value is always a verbatim span of the sentence ("4.4 months (95% CI,
 3.7–10.8)", "26.0%", "n=28", "Ajai Chari"), chosen among the spans of the
-asked-for kind by its closeness to the words of the question.
+asked-for kind by its closeness to the words of the question. For a table
+row, it is the cell under the column the question names ("... given
+carbetocin?" takes the cell under "Carbetocin"), or the row's one value.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 
 from qa.answering.query import Query
 from qa.reading.abbreviations import find_abbreviations
-from qa.text import STOPWORDS, fold, stem
+from qa.text import STOPWORDS, fold, stem, terms
 
 _NUM = r"(?:\d[\d,]*(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)"
 _PAREN = r"(?:\s*\((?:95%\s*CI|CI|range|IQR|interquartile range|SD|±)[^()]{0,40}\))?"
@@ -130,11 +132,46 @@ def _long_form(short: str, text: str) -> tuple[int, int] | None:
     return start, len(text[: paren.start()].rstrip())
 
 
-def short_answer(q: Query, text: str) -> tuple[int, int] | None:
-    """Span (relative to text) of the value answering q, or None.
+_CELL_GAP = re.compile(r" \| |\n")
+"""Between the cells of a row: " | " as readers lay rows out, a line break in plain text."""
+
+
+def _row_value(q: Query, text: str, context: str) -> tuple[int, int] | None:
+    """The cell of a table row under the column the question names, or its one value."""
+    parts = context.split(" — ")
+    if len(parts) < 2:
+        return None
+    headers = parts[1].split(" | ")
+    cells: list[tuple[int, int]] = []
+    pos = 0
+    for m in [*_CELL_GAP.finditer(text), None]:
+        end = m.start() if m else len(text)
+        cells.append((pos, end))
+        pos = m.end() if m else end
+    values = cells[1:]
+    if len(headers) == len(cells):
+        headers = headers[1:]
+    if len(headers) != len(values):
+        return None
+    wanted = set(q.core).union(*q.alternatives.values()) if q.alternatives else set(q.core)
+    label = set(terms(text[cells[0][0] : cells[0][1]]))
+    scores = [len((set(terms(h)) & wanted) - label) for h in headers]
+    best = max(scores, default=0)
+    with_digits = [v for v in values if any(c.isdigit() for c in text[v[0] : v[1]])]
+    if best > 0 and scores.count(best) == 1:
+        chosen = values[scores.index(best)]
+        return chosen if chosen in with_digits else None
+    return with_digits[0] if len(with_digits) == 1 else None
+
+
+def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | None:
+    """Span (relative to text) of the value answering q, or None. `context` is a table
+    row's (label, caption and column headers), empty for other units.
 
     The question read is q.text: a follow-up as it was searched ("and the
     overall survival?" -> "What was the median overall survival?")."""
+    if context:
+        return _row_value(q, text, context)
     stands = _STANDS_FOR.search(q.text)
     if stands:
         return _long_form(stands.group(1) or stands.group(2), text)
