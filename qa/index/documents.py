@@ -77,8 +77,8 @@ class DocumentStore:
         except OSError:
             return None
 
-    def document(self, i: int, info: DocInfo) -> Document | None:
-        """Document i, when the line is there and its text is the one indexed."""
+    def stored(self, i: int, info: DocInfo) -> tuple[Document, bytes] | None:
+        """Document i and its line, when the line is there and its text is the one indexed."""
         line = self.line(i)
         if line is None:
             return None
@@ -86,7 +86,12 @@ class DocumentStore:
             doc = decode_line(line)
         except ValueError:
             return None
-        return doc if text_sha256(doc.text) == info.text_sha256 else None
+        return (doc, line) if text_sha256(doc.text) == info.text_sha256 else None
+
+    def document(self, i: int, info: DocInfo) -> Document | None:
+        """Document i, when its line is there and its text is the one indexed."""
+        got = self.stored(i, info)
+        return got[0] if got else None
 
 
 class Previous:
@@ -116,16 +121,8 @@ class Previous:
         if hit is None or self._store is None:
             return None
         i, info = hit
-        line = self._store.line(i)
-        if line is None:
-            return None
-        try:
-            doc = decode_line(line)
-        except ValueError:
-            return None
-        if text_sha256(doc.text) != info.text_sha256:
-            return None
-        return doc, line, info
+        got = self._store.stored(i, info)
+        return (got[0], got[1], info) if got else None
 
 
 def canonical_document(store: DocumentStore | None, i: int, info: DocInfo, corpus: Path) -> Document:
