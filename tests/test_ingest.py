@@ -3,7 +3,10 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
+
 from qa.reading.files import corpus_files, decode
+from qa.reading.plain import label_path
 from qa.reading.units import section_label, units_of
 from tests.conftest import SEED_CORPUS
 
@@ -84,3 +87,32 @@ def test_corpus_listing_skips_other_files_and_symlink_loops(tmp_path: Path) -> N
     assert [p.relative_to(tmp_path).as_posix() for p in files] == ["a.txt", "b.md", "c.pdf", "sub/d.txt"]
     assert any("symlink loop" in w for w in warnings)
     assert any("dangling.txt" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ("BODY.RESULTS.PRIMARY OUTCOME:", (("Results", "Primary outcome"), True)),
+        ("ABSTRACT.BACKGROUND:", (("Abstract", "Background"), True)),
+        ("BODY.2.1. STUDY DESIGN:", (("2.1. Study design",), True)),
+        ("BODY.HIV TESTING:", (("HIV testing",), True)),
+        ("ABSTRACT.CLINICALTRIALS.GOV IDENTIFIER:", (("Abstract", "Clinicaltrials.gov identifier"), True)),
+        ("TITLE:", (("TITLE",), True)),
+        ("Results:", (("Results",), False)),
+        ("Patients and Methods:", (("Patients and Methods",), False)),
+        # Sentences that end with a colon are text, not labels.
+        ("The following were measured:", None),
+        ("Integration of (5) with the initial conditions (4) yields:", None),
+        ("follows:", None),
+        ("Results: the rate was 5%", None),
+    ],
+)
+def test_label_lines(line: str, path: tuple[tuple[str, ...], bool] | None) -> None:
+    assert label_path(line) == path
+
+
+def test_a_label_line_is_a_heading_and_never_part_of_a_unit() -> None:
+    text = "TITLE: \nA trial\n\nBODY.RECOVERY:\nSignificantly more PHR than control group patients recovered.\nResults:\nIt worked."
+    units = units_of(0, text)
+    assert [u.text for u in units] == ["Significantly more PHR than control group patients recovered.", "It worked."]
+    assert [u.section for u in units] == [("A trial", "Recovery"), ("A trial", "Results")]

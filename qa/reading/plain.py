@@ -93,7 +93,8 @@ def read_text(text: str, fmt: str = "text") -> Document:
 
 
 _SMALL = frozenset("a an and as at by for from in into of on or per the to vs with without".split())
-_DOTTED = re.compile(r"\.(?=\S)")
+_DOTTED = re.compile(r"(?:(?<!\d)\.(?=\S)|(?<=\d)\.(?=[^\s\d]))(?!(?:GOV|ORG|COM|NET)\b)")
+"""Where a dotted label splits: "BODY.RESULTS.PRIMARY OUTCOME", not inside "2.1." or "CLINICALTRIALS.GOV"."""
 
 
 def label_path(s: str) -> tuple[tuple[str, ...], bool] | None:
@@ -128,14 +129,16 @@ def _readable(part: str) -> str:
     if part == "TITLE":
         return part
     out = []
-    for k, w in enumerate(part.split()):
+    first = True  # the first word with letters opens the sentence ("2.1. Patients")
+    for w in part.split():
         letters = "".join(c for c in w if c.isalpha())
         if w.lower() in _SMALL:
-            out.append(w.lower() if k else w.capitalize())
+            out.append(w.capitalize() if first else w.lower())
         elif 0 < len(letters) <= 3:
             out.append(w)
         else:
-            out.append(w.capitalize() if k == 0 else w.lower())
+            out.append(w.capitalize() if first else w.lower())
+        first = first and not letters
     return " ".join(out)
 
 
