@@ -52,10 +52,15 @@ class Joiner:
     def __init__(self, lines: list[Line]) -> None:
         self.vocab: Counter[str] = Counter()
         self.hyphenated: set[str] = set()
+        broken = False
         for ln in lines:
-            # The word broken at the line end would count its first part as a word.
+            # The word broken at a line end would count its parts as words: its first
+            # part at the end of this line, its rest at the start of the next.
             text = ln.text.lower()
-            if ln.words and ends_hyphen(ln.words[-1]):
+            if broken and ln.words:
+                text = text[len(ln.words[0].text) :]
+            broken = bool(ln.words) and ends_hyphen(ln.words[-1])
+            if broken:
                 text = text[: len(text) - len(ln.words[-1].text)]
             self.vocab.update(_WORD.findall(text))
             for compound in _COMPOUND.findall(text):
@@ -108,7 +113,11 @@ class Joiner:
             return "keep"
         if self.vocab.get(a + b):
             return "join"
-        if re.match(r"[^\W\d_]+-", right):
+        if re.match(r"[^\W\d_]+-[^\W\d_]", right):
             return "keep"  # the break of a compound ("time-to-event") is likely at one of its hyphens
-        both = len(a) >= 3 and len(b) >= 3 and self.vocab.get(a) and self.vocab.get(b)
+        both = len(a) >= 3 and len(b) >= 3 and self._known(a) and self._known(b)
         return "keep" if both else "join"
+
+    def _known(self, word: str) -> bool:
+        """Whether the document uses the word elsewhere, or its plural or singular."""
+        return bool(self.vocab.get(word) or self.vocab.get(word + "s") or (word.endswith("s") and self.vocab.get(word[:-1])))
