@@ -132,9 +132,7 @@ def _readable(part: str) -> str:
     first = True  # the first word with letters opens the sentence ("2.1. Patients")
     for w in part.split():
         letters = "".join(c for c in w if c.isalpha())
-        if w.lower() in _SMALL:
-            out.append(w.capitalize() if first else w.lower())
-        elif 0 < len(letters) <= 3:
+        if 0 < len(letters) <= 3 and w.lower() not in _SMALL:
             out.append(w)
         else:
             out.append(w.capitalize() if first else w.lower())
