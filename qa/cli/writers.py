@@ -65,7 +65,8 @@ def markdown_record(d: dict[str, Any]) -> str:
     elif d["answer"]:
         lines += [f"**Answer:** {one_line(d['answer'])}", ""]
     for n, c in enumerate(d["citations"], 1):
-        where = f"{c['doc']}:{c['start']}–{c['end']}" + (f", {c['section']}" if c["section"] else "")
+        where = f"{c['doc']}:{c['start']}–{c['end']}" + (f", p. {c['page']}" if c.get("page") else "")
+        where += f", {c['section']}" if c["section"] else ""
         lines.append(f"{n}. > {one_line(c['text'])}")
         lines.append(f"   — {one_line(where)} (score {c['score']:.2f})")
     lines += ["", f"<!-- qa:id={json.dumps(d['id'])} -->", ""]
