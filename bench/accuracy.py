@@ -86,12 +86,12 @@ def run_set(name: str, corpus: Path, index: Path, items: list[evaluate.GoldItem]
     rows = []
     engine = Engine(corpus, index, Settings())
     engine.open(progress=lambda m: print(m, file=sys.stderr))
-    report = evaluate.run(lambda qs, ids: engine.ask_many(qs, k=10, ids=ids), name, items, squad=squad)
+    report = evaluate.run(lambda qs, ids: engine.ask_many(qs, k=10, ids=ids), name, items)
     rows.append(("qa", report))
     naive = Naive(corpus, engine.embedder)
     for mode in ("dense", "bm25"):
         t0 = time.perf_counter()
-        r = evaluate.score(name, items, naive.answers([i.question for i in items], mode), squad=squad)
+        r = evaluate.score(name, items, naive.answers([i.question for i in items], mode))
         r.seconds = time.perf_counter() - t0
         rows.append((f"naive split + {mode}", r))
     return rows

@@ -41,7 +41,7 @@ def feature_tables(engine: Engine, items: list[evaluate.GoldItem], squad: bool):
         for s in ranked:
             u = idx.units[s.unit]
             c = Citation(idx.docs[u.doc].path, u.start, u.end, u.text, section_label(u), 0.0)
-            hits.append(evaluate.citation_hit(item, c, squad))
+            hits.append(evaluate.citation_hit(item, c))
         tables.append((X, np.array(hits, bool), bool(item.gold)))
     return tables
 
@@ -61,7 +61,7 @@ def passage_sweep(engine: Engine, items: list[evaluate.GoldItem], squad: bool, m
                 continue
             n += 1
             margin = engine.settings.merge_margin if q.answer_type in VALUE_TYPES else m
-            hits = [evaluate.citation_hit(item, c, squad) for c in engine._citations(r, evaluate.MRR_DEPTH, margin)]
+            hits = [evaluate.citation_hit(item, c) for c in engine._citations(r, evaluate.MRR_DEPTH, margin)]
             first = next((i for i, h in enumerate(hits) if h), None)
             if first is not None:
                 p1 += first == 0

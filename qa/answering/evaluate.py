@@ -1,15 +1,16 @@
-"""Scoring qa against gold questions: its own JSONL gold files and SQuAD files.
+"""Scoring qa against gold questions: gold JSONL files and SQuAD files.
 
-Gold JSONL rows are {"id", "question", "gold": [source substrings], "answer"?};
-an empty gold list marks a question the corpus does not answer. A citation is
-right when it contains one of the gold substrings and is at most
-max(400, 1.5 × its length) characters long.
+Gold JSONL rows are {"id", "question", "gold": [...], "answer"?, "doc"?,
+"split"?}; "gold" holds source substrings, or spans {"start", "end", "text"}
+of the document "doc" (the Evidence Inference form: any one span answers). An
+empty gold list marks a question the corpus does not answer.
 
-SQuAD files (COVID-QA) are scored by the rule in that benchmark's README: each
-article is its own document; a cited passage hits when it is from the
-question's article, at most max(400, 1.5 × the answer's length) characters
-long, and contains the answer text (whitespace and case normalised) or covers
-at least half of the answer's character range.
+One rule scores every citation (the rule of the COVID-QA and Evidence Inference
+READMEs): it comes from the question's document where the gold names one, is at
+most max(400, 1.5 × the gold length) characters long, and contains the gold text
+(whitespace and case normalised) or covers at least half of the gold's
+character range where that is known. SQuAD files (COVID-QA) become one document
+per article.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ class GoldItem:
     id: str
     question: str
     gold: list[str]
+    """Texts that answer (any one does); empty: the corpus does not answer."""
     answer: str | None = None
     doc: str | None = None
-    """SQuAD only: the question's article and the answer's range in it."""
-    answer_start: int = -1
+    """The question's document, where the gold file names it (SQuAD, Evidence Inference)."""
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    """Each gold text's [start, end) in its document, where known (parallel to gold)."""
 
 
 @dataclass(slots=True)
@@ -84,8 +87,26 @@ def _norm(s: str) -> str:
     return " ".join(fold(s).split())
 
 
-def load_gold(path: Path) -> list[GoldItem]:
-    """Read a gold JSONL file, naming the line of any malformed row."""
+def _gold_item(obj: dict[str, Any], n: int) -> GoldItem:
+    """A gold row: "gold" holds answering texts, or spans {"start", "end", "text"}
+    of the document named by "doc" (the Evidence Inference form)."""
+    texts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for g in obj.get("gold", []):
+        if isinstance(g, dict):
+            texts.append(str(g["text"]))
+            spans.append((int(g["start"]), int(g["end"])))
+        else:
+            texts.append(str(g))
+    if spans and len(spans) != len(texts):
+        raise ValueError("gold mixes texts and spans")
+    doc = obj.get("doc")
+    return GoldItem(str(obj.get("id", n)), obj["question"], texts, obj.get("answer"), str(doc) if doc else None, spans)
+
+
+def load_gold(path: Path, split: str | None = None) -> list[GoldItem]:
+    """Read a gold JSONL file, naming the line of any malformed row; with `split`,
+    only the rows whose "split" field is that."""
     try:
         text = path.read_text("utf-8-sig")
     except OSError as exc:
@@ -99,7 +120,9 @@ def load_gold(path: Path) -> list[GoldItem]:
             gold = obj.get("gold", [])
             if not isinstance(gold, list) or not isinstance(obj["question"], str):
                 raise ValueError("gold must be a list and question a string")
-            items.append(GoldItem(str(obj.get("id", n)), obj["question"], [str(g) for g in gold], obj.get("answer")))
+            if split is not None and obj.get("split") != split:
+                continue
+            items.append(_gold_item(obj, n))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise QAError(f"{path}, line {n}: not a gold row ({exc}).") from None
     if not items:
@@ -137,7 +160,9 @@ def load_squad(path: Path, corpus: Path) -> list[GoldItem]:
                     items.append(GoldItem(str(qa["id"]), qa["question"], [], doc=name))
                     continue
                 a = answers[0]
-                items.append(GoldItem(str(qa["id"]), qa["question"], [a["text"]], doc=name, answer_start=int(a["answer_start"])))
+                start = int(a["answer_start"])
+                span = (start, start + len(a["text"]))
+                items.append(GoldItem(str(qa["id"]), qa["question"], [a["text"]], doc=name, spans=[span]))
     if not items:
         raise QAError(f"{path} holds no questions.")
     return items
@@ -148,21 +173,28 @@ def squad_workspace(path: Path, root: Path) -> Path:
     return root / f"{path.stem}-{digest}"
 
 
-def citation_hit(item: GoldItem, c: Citation, squad: bool) -> bool:
-    if not item.gold:
+def span_hit(start: int, end: int, text: str, gold_start: int, gold_end: int, gold: str) -> bool:
+    """The benchmarks' rule for one passage against one gold text: at most
+    max(400, 1.5 × the gold length) characters, and it contains the gold text
+    (whitespace and case normalised) or, where the gold's range is known
+    (gold_start >= 0), covers at least half of it."""
+    if len(text) > max(400, 1.5 * len(gold)):
         return False
-    if not squad:
-        # The same length rule as for SQuAD: a citation is a sentence or two.
-        text = _norm(c.text)
-        return any(_norm(g) in text and len(c.text) <= max(400, 1.5 * len(g)) for g in item.gold)
-    gold = item.gold[0]
-    if c.doc != item.doc or len(c.text) > max(400, 1.5 * len(gold)):
-        return False
-    if _norm(gold) in _norm(c.text):
+    if _norm(gold) in _norm(text):
         return True
-    gs, ge = item.answer_start, item.answer_start + len(gold)
-    overlap = max(0, min(ge, c.end) - max(gs, c.start))
-    return overlap >= 0.5 * len(gold)
+    if gold_start < 0:
+        return False
+    overlap = max(0, min(gold_end, end) - max(gold_start, start))
+    return overlap >= 0.5 * (gold_end - gold_start)
+
+
+def citation_hit(item: GoldItem, c: Citation) -> bool:
+    """A citation answers when it is from the question's document (where the gold
+    names one) and meets span_hit for one of the gold texts."""
+    if not item.gold or (item.doc is not None and c.doc != item.doc):
+        return False
+    spans = item.spans or [(-1, -1)] * len(item.gold)
+    return any(span_hit(c.start, c.end, c.text, s, e, g) for g, (s, e) in zip(item.gold, spans, strict=True))
 
 
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
@@ -194,8 +226,6 @@ def score(
     name: str,
     items: Sequence[GoldItem],
     answers: Sequence[Answer],
-    *,
-    squad: bool = False,
 ) -> Report:
     r = Report(name, count=len(items))
     rr = 0.0
@@ -209,7 +239,7 @@ def score(
             continue
         r.answerable += 1
         wrong_abstain += ans.abstained
-        hits = [citation_hit(item, c, squad) for c in ans.citations[:MRR_DEPTH]]
+        hits = [citation_hit(item, c) for c in ans.citations[:MRR_DEPTH]]
         first = next((i for i, h in enumerate(hits) if h), None)
         if first is not None:
             rr += 1.0 / (first + 1)
@@ -239,11 +269,9 @@ def run(
     engine_answer: Callable[[list[str], list[str]], list[Answer]],
     name: str,
     items: list[GoldItem],
-    *,
-    squad: bool,
 ) -> Report:
     t0 = time.perf_counter()
     answers = engine_answer([i.question for i in items], [i.id for i in items])
-    report = score(name, items, answers, squad=squad)
+    report = score(name, items, answers)
     report.seconds = time.perf_counter() - t0
     return report

@@ -29,7 +29,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         items = evaluate.load_squad(path, ws / "corpus")
         corpus, index = ws / "corpus", ws / "index"
     else:
-        items = evaluate.load_gold(path)
+        items = evaluate.load_gold(path, args.split)
         corpus, index = args.corpus, args.index
     t0 = time.perf_counter()
     engine = open_engine(args, corpus=corpus, index=index)
@@ -38,7 +38,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     def answer(questions: list[str], ids: list[str]) -> list[Answer]:
         return engine.ask_many(questions, k=evaluate.MRR_DEPTH, ids=ids)
 
-    report = evaluate.run(answer, path.name, items, squad=squad)
+    report = evaluate.run(answer, path.name, items)
     report.index_seconds = index_seconds
     if args.json:
         print(json.dumps(report.to_json()))

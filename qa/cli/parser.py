@@ -58,10 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", parents=[common], help="score qa on a gold file",
                        description="Score citations against a gold JSONL file ({\"id\",\"question\",\"gold\":[source "
-                       "substrings],\"answer\"?}; empty gold = unanswerable) or a SQuAD-format .json file (each "
-                       "article indexed as its own document). Prints P@1, P@3, MRR and abstention figures.")
+                       "substrings] or [{\"start\",\"end\",\"text\"}] spans of \"doc\",\"answer\"?}; empty gold = "
+                       "unanswerable) or a SQuAD-format .json file (each article indexed as its own document). "
+                       "Prints P@1, P@3, MRR and abstention figures.")
     e.add_argument("gold", type=Path, help="gold .jsonl or SQuAD .json")
     e.add_argument("--json", action="store_true", help="print the figures as JSON")
+    e.add_argument("--split", metavar="NAME", help="only the gold rows whose \"split\" is NAME (e.g. validation)")
     e.add_argument("--show-misses", action="store_true", help="list the questions whose first citation is wrong")
     e.add_argument("--workdir", type=Path, metavar="DIR", help="where SQuAD corpora and indexes go (default ./.qa-eval)")
     e.set_defaults(func=cmd_eval)
