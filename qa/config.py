@@ -51,6 +51,10 @@ class Settings:
 
     model: str = field(default_factory=default_model)
     """Sentence-transformers model name or path used for embeddings."""
+    trained: bool = True
+    """Use qa's trained weights (qa/weights) on the packaged model: the fine-tuned
+    encoder for the index and questions, and the learned ranking. False: the base
+    model and hand-set ranking weights (for comparison)."""
     device: str | None = None
     """Torch device for embedding ("cpu", "cuda"); None picks the best present."""
     batch_size: int = 64
@@ -63,8 +67,8 @@ class Settings:
     """Answerability (top score + coverage − 3 × unknown-term share, − 10 when the
     best passage contradicts the question: part 1 asked, only part 2 reported;
     a trial the corpus never names; the median of another quantity)
-    under which qa says the corpus does not answer; fitted on the STORM gold set
-    and COVID-QA dev (bench/calibrate.py)."""
+    under which qa says the corpus does not answer. Used untrained only (trained,
+    qa/weights/confidence.json decides)."""
     abstain_below_value: float = 0.549
     """The same for questions asking for a value (how many, how long, what
     percentage...): a value from a weakly matching sentence is likely another's."""
@@ -74,8 +78,8 @@ class Settings:
     passage_margin: float = 2.0
     """The same for other questions ("What is...?", "How does...?"), whose answers
     often run over two sentences: at 2.0 the better neighbour in the same paragraph
-    nearly always joins (within merge_max_chars); chosen on COVID-QA dev and STORM
-    (bench/tune.py)."""
+    nearly always joins (within merge_max_chars). Used untrained only: the trained
+    ranking model carries margins on its own score scale."""
     merge_max_chars: int = 400
     """Longest passage that two merged sentences may make."""
     max_file_bytes: int | None = None

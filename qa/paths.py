@@ -11,6 +11,7 @@ from pathlib import Path
 CORPUS_ENV = "QA_CORPUS"
 INDEX_ENV = "QA_INDEX"
 MODEL_ENV = "QA_MODEL"
+WEIGHTS_ENV = "QA_WEIGHTS"
 
 
 def default_corpus_dir() -> Path:
@@ -31,3 +32,10 @@ def default_model() -> str:
 def default_eval_dir() -> Path:
     """Where `qa eval` keeps corpora and indexes made from SQuAD files: $QA_EVAL_DIR, else ./.qa-eval."""
     return Path(os.environ.get("QA_EVAL_DIR") or ".qa-eval")
+
+
+def weights_dir() -> Path:
+    """qa's trained weights (adapters and heads for the packaged model): $QA_WEIGHTS,
+    else the qa/weights folder shipped with the package."""
+    env = os.environ.get(WEIGHTS_ENV)
+    return Path(env) if env else Path(__file__).resolve().parent / "weights"

