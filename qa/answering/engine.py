@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from qa.answering.abstention import answerability
+from qa.answering.confidence import VALUE_TYPES
+from qa.answering.confidence import confidence as answer_confidence
 from qa.answering.extract import short_answer
 from qa.answering.followup import is_follow_up, rewrite
+from qa.answering.learned import ranking_model
 from qa.answering.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped
 from qa.answering.ranking import Scored, rank
 from qa.config import Settings
@@ -28,9 +29,6 @@ from qa.text import terms
 
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut: no real question is longer, and encoding is capped anyway."""
-CONFIDENCE_SCALE = 0.25
-VALUE_TYPES = frozenset({"count", "percent", "duration", "date", "dose", "person", "place"})
-"""Answer types whose answer is one value, which one sentence holds."""
 
 
 def clean_question(question: str) -> str:
@@ -49,7 +47,9 @@ class Engine:
         self.corpus = corpus
         self.index_dir = index_dir
         self.settings = settings or Settings()
-        self.embedder = Embedder(self.settings.model, self.settings.device, self.settings.batch_size)
+        self.embedder = Embedder(
+            self.settings.model, self.settings.device, self.settings.batch_size, trained=self.settings.trained
+        )
         self._index: CorpusIndex | None = None
         self._texts: dict[int, str] = {}
 
@@ -132,11 +132,9 @@ class Engine:
     def _answer(self, query: Query, qvec: np.ndarray, k: int, id: str | None) -> Answer:
         idx = self.index
         ranked = rank(idx, query, qvec, self.settings)
-        value = query.answer_type in VALUE_TYPES
-        citations = self._citations(ranked, k, self.settings.merge_margin if value else self.settings.passage_margin)
-        top = ranked[0] if ranked else None
-        confidence = self.confidence(answerability(idx, query, top) if top else None, value)
-        abstained = top is None or confidence < 0.5
+        citations = self._citations(ranked, k, self.margin(query))
+        confidence, threshold = answer_confidence(idx, query, ranked, self.settings)
+        abstained = not ranked or confidence < threshold
         answer = None
         if not abstained and citations:
             c = citations[0]
@@ -153,14 +151,16 @@ class Engine:
             id=id,
         )
 
-    def confidence(self, answerable: float | None, value: bool = False) -> float:
-        """Logistic in the answerability, 0.5 at the abstention threshold (the
-        stricter one when the question asks for a value)."""
-        if answerable is None:
-            return 0.0
-        threshold = self.settings.abstain_below_value if value else self.settings.abstain_below
-        z = (answerable - threshold) / CONFIDENCE_SCALE
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50), -50)))
+    def margin(self, query: Query) -> float:
+        """How close to the best score a neighbouring sentence must come to join
+        its citation: tight for a value, which one sentence holds; loose for a
+        description. The trained ranking model carries its own (its scores have
+        their own scale)."""
+        value = query.answer_type in VALUE_TYPES
+        model = ranking_model(self.settings.trained)
+        if model is not None:
+            return model.get("merge_margin" if value else "passage_margin", 0.0)
+        return self.settings.merge_margin if value else self.settings.passage_margin
 
     def _citations(self, ranked: list[Scored], k: int, margin: float) -> list[Citation]:
         idx = self.index

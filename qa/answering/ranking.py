@@ -6,8 +6,8 @@ standing in for lay words), whether the question's word pairs occur in it as
 pairs ("duration of response" vs "duration of treatment"), whether it holds
 the kind of value asked for and how close that value stands to the question's
 words, how its neighbours and its document match, and a penalty for
-fragments. The score is a linear model over the features, with the weights of
-Settings.weights (fitted by bench/tune.py).
+fragments. The score is a linear model over the features: the one training/
+fits (qa/weights/ranker.json), or the hand-set Settings.weights untrained.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answering.candidates import candidates
+from qa.answering.learned import ranking_model
 from qa.answering.query import UNIT_TYPES, Query
 from qa.config import Settings, Weights
 from qa.index.corpus_index import CorpusIndex
@@ -202,11 +203,14 @@ def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> 
         per_doc.setdefault(units[i].doc, []).append(b)
     doc_score = {d: float(np.mean(sorted(v, reverse=True)[:3])) for d, v in per_doc.items()}
     best_doc = max(doc_score.values())
-    weighted = [(name, getattr(w, name)) for name in FEATURES if getattr(w, name)]
-    out = []
     for i, f in rows:
         f["document"] = doc_score[units[i].doc] - best_doc
-        score = sum(x * f[name] for name, x in weighted)
-        out.append(Scored(i, score, f))
+    model = ranking_model(settings.trained)
+    if model is not None:
+        scores = model.score(np.array([[f[name] for name in model.features] for _, f in rows], np.float64)).tolist()
+    else:
+        weighted = [(name, getattr(w, name)) for name in FEATURES if getattr(w, name)]
+        scores = [sum(x * f[name] for name, x in weighted) for _, f in rows]
+    out = [Scored(i, score, f) for (i, f), score in zip(rows, scores, strict=True)]
     out.sort(key=lambda s: -s.score)
     return out
