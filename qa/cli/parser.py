@@ -36,17 +36,20 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="+", help="the question (quote it)")
     a.add_argument("-k", type=int, default=3, metavar="N", help="number of citations (default 3)")
     a.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    a.add_argument("--doc", metavar="NAME", help="ask only this document: a corpus file (PMC59610.txt, or PMC59610) or a glob ('PMC5*')")
     a.set_defaults(func=cmd_ask)
 
     b = sub.add_parser("batch", parents=[common], help="answer a file of questions",
                        description="Answer every question in a .txt (one per line, # comments), .csv (a 'question' "
-                       "column, optional 'id') or .jsonl ({\"id\", \"question\"}) file. Results are written as they "
-                       "are produced; bad lines are reported with their line numbers and skipped.")
+                       "column, optional 'id' and 'doc') or .jsonl ({\"id\", \"question\", \"doc\"?}) file. A row's "
+                       "doc (a corpus file or a glob) asks its question of those documents only. Results are written as "
+                       "they are produced; bad lines are reported with their line numbers and skipped.")
     b.add_argument("file", type=Path, help="question file")
     b.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here instead of stdout")
     b.add_argument("--format", choices=["jsonl", "csv", "md"], help="output format (default: from OUT's extension, else jsonl)")
     b.add_argument("--resume", action="store_true", help="continue an interrupted run: skip questions already in OUT")
     b.add_argument("-k", type=int, default=3, metavar="N", help="citations per question (default 3)")
+    b.add_argument("--doc", metavar="NAME", help="ask the rows that name no doc of this document (a corpus file or a glob) only")
     b.add_argument("--chunk", type=int, default=64, metavar="N", help=argparse.SUPPRESS)
     b.set_defaults(func=cmd_batch)
 
