@@ -146,16 +146,18 @@ class Engine:
         """Answer many questions, encoding them in batches (invalid ones raise).
 
         docs[i] asks question i of those documents only (None: the whole corpus).
-        Each distinct question is encoded once, and its vector kept for the next
-        calls: asked of many documents, a question costs one encoding and a
-        ranking per document.
+        Each distinct question is analysed once per call (answering never changes
+        a Query, so its documents share it) and encoded once, its vector kept for
+        the next calls: asked of many documents, a question costs one encoding
+        and a ranking per document.
         """
         ids = ids or [None] * len(questions)
         docs = docs or [None] * len(questions)
         if not len(ids) == len(docs) == len(questions):
             raise ValueError("ask_many: questions, ids and docs differ in length")
         scopes = [self._scope(d) for d in docs]
-        queries = [self.prepare(q) for q in questions]
+        prepared: dict[str, Query] = {}
+        queries = [prepared[q] if q in prepared else prepared.setdefault(q, self.prepare(q)) for q in questions]
         vecs = self._question_vectors([q.dense_text for q in queries])
         k = k or self.settings.top_k
         return [self._answer(q, v, k, i, s) for q, v, i, s in zip(queries, vecs, ids, scopes, strict=True)]
