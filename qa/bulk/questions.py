@@ -68,10 +68,14 @@ def read_questions(path: Path, notes: list[str] | None = None) -> list[Row]:
 
     File-level remarks (an encoding fallback) are appended to `notes`.
     """
-    text = _read_text(path, notes)
-    suffix = path.suffix.lower()
+    return parse_questions(_read_text(path, notes), path.suffix.lower(), path)
+
+
+def parse_questions(text: str, suffix: str, source: Path) -> list[Row]:
+    """The rows of a question file's text, read as its suffix says (".csv",
+    ".jsonl", else one question a line); `source` names it in messages."""
     if suffix == ".csv":
-        rows = list(_csv_rows(text, path))
+        rows = list(_csv_rows(text, source))
     elif suffix in (".jsonl", ".ndjson", ".json"):
         rows = list(_jsonl_rows(text))
     else:
@@ -103,18 +107,24 @@ def read_questions(path: Path, notes: list[str] | None = None) -> list[Row]:
 def usable_rows(path: Path, notes: list[str] | None = None) -> tuple[list[Row], list[str]]:
     """The rows of a question file that can be asked (questions cleaned as the
     engine would), and for each row that cannot, "FILE:LINE: why; skipped"."""
+    return split_usable(read_questions(path, notes), path)
+
+
+def split_usable(rows: list[Row], source: Path | str) -> tuple[list[Row], list[str]]:
+    """The rows that can be asked (questions cleaned as the engine would), and for
+    each that cannot, "SOURCE:LINE: why; skipped"."""
     from qa.answering.engine import clean_question
 
     good: list[Row] = []
     bad: list[str] = []
-    for r in read_questions(path, notes):
+    for r in rows:
         if r.error is None:
             try:
                 r.question = clean_question(r.question or "")
             except QAError as exc:
                 r.error = exc.message.rstrip(".").lower()
         if r.error:
-            bad.append(f"{path}:{r.line}: {r.error}; skipped")
+            bad.append(f"{source}:{r.line}: {r.error}; skipped")
         else:
             good.append(r)
     return good, bad

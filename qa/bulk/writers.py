@@ -49,7 +49,7 @@ def format_record(answer: Answer, fmt: str, k: int = CSV_CITATIONS) -> str:
     """
     d = answer.to_json()
     if fmt == "jsonl":
-        return json_text(json.dumps(d, ensure_ascii=False)) + "\n"
+        return jsonl_line(d)
     if fmt == "csv":
         row: list[object] = [d["id"], d["question"], d["answer"] or "", str(d["abstained"]).lower(), d["confidence"]]
         for c in d["citations"][:k]:
@@ -57,6 +57,11 @@ def format_record(answer: Answer, fmt: str, k: int = CSV_CITATIONS) -> str:
         row += [""] * (len(_csv_header(k)) - len(row))
         return csv_line(row)
     return markdown_record(d)
+
+
+def jsonl_line(obj: dict[str, Any]) -> str:
+    """One JSONL record: what a terminal could act on escaped (losslessly), ending with a newline."""
+    return json_text(json.dumps(obj, ensure_ascii=False)) + "\n"
 
 
 def markdown_record(d: dict[str, Any]) -> str:
