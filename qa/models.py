@@ -87,6 +87,10 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "probability": round(self.probability, 4)}
 
+    def describe(self) -> str:
+        """As people read it, the same in every front end: "significantly decreased (p=0.93)"."""
+        return f"{self.label} (p={self.probability:.2f})"
+
 
 @dataclass(slots=True)
 class Answer:

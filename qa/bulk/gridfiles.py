@@ -37,7 +37,7 @@ from qa.bulk.grid import (
     key_of,
     quote_row,
 )
-from qa.bulk.writers import Writer, completed_ids, csv_line, jsonl_line
+from qa.bulk.writers import Writer, completed_ids, csv_line, finding_line, jsonl_line
 from qa.errors import QAError
 from qa.index.durable import fsync_write
 from qa.safe import one_line
@@ -124,7 +124,7 @@ def quote_rows(fmt: str, doc: str, questions: Sequence[GridQuestion], records: R
             if cols[key] != "":
                 where += f", {label}{cols[key]}"
         answer = NOT_FOUND if rec["abstained"] else (rec["answer"] or "")
-        finding = f"{cols['finding']} (p={cols['finding_probability']:.2f})" if cols["finding"] else ""
+        finding = finding_line(rec["finding"]) if rec.get("finding") else ""
         cells = [doc, q.id, answer, f"{rec['confidence']:.2f}", finding, cols["quote"], where]
         out.append("| " + " | ".join(_md(str(c)) for c in cells) + " |\n")
     return "".join(out)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from qa.errors import QAError
-from qa.models import Answer
+from qa.models import Answer, Finding
 from qa.safe import json_text, no_surrogates, one_line, printable
 
 FORMATS = ("jsonl", "csv", "md")
@@ -83,8 +83,8 @@ def markdown_record(d: dict[str, Any]) -> str:
 
 
 def finding_line(finding: dict[str, Any]) -> str:
-    """A reported finding as people read it: "significantly decreased (p=0.93)"."""
-    return f"{finding['label']} (p={finding['probability']:.2f})"
+    """A reported finding (as its JSON object) as people read it: "significantly decreased (p=0.93)"."""
+    return Finding(finding["label"], float(finding["probability"])).describe()
 
 
 class Writer:

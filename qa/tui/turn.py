@@ -51,6 +51,10 @@ class TurnView(Vertical):
         padding-left: 2;
         color: $error;
     }
+    TurnView > .turn--finding {
+        padding-left: 2;
+        color: $text-accent;
+    }
     TurnView > .turn--related {
         padding-left: 2;
         color: $text-muted;
@@ -127,6 +131,8 @@ class TurnView(Vertical):
                 line.append("see [1]", style="italic")
             line.append_text(confidence)
             widgets.append(Static(line, classes="turn--answer"))
+        if answer.finding is not None:
+            widgets.append(Static(literal(f"Reported finding: {answer.finding.describe()}"), classes="turn--finding"))
         self.mount_all(widgets)
         value = None if answer.abstained else answer.answer
         self.mount_all(
