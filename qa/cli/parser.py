@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("gold", type=Path, help="gold .jsonl or SQuAD .json")
     e.add_argument("--json", action="store_true", help="print the figures as JSON")
     e.add_argument("--split", metavar="NAME", help="only the gold rows whose \"split\" is NAME (e.g. validation)")
+    e.add_argument("--scoped", action="store_true", help="ask each question of its own document only (the gold's \"doc\"; SQuAD: its article)")
     e.add_argument("--show-misses", action="store_true", help="list the questions whose first citation is wrong")
     e.add_argument("--workdir", type=Path, metavar="DIR", help="where SQuAD corpora and indexes go (default ./.qa-eval)")
     e.set_defaults(func=cmd_eval)
