@@ -30,6 +30,10 @@ class TurnView(Vertical):
         text-style: bold;
         color: $text;
     }
+    TurnView > .turn--scope {
+        color: $text-muted;
+        padding-left: 2;
+    }
     TurnView > .turn--searched {
         color: $text-muted;
         padding-left: 2;
@@ -70,10 +74,13 @@ class TurnView(Vertical):
 
     COMPONENT_CLASSES = {"turn--value"}
 
-    def __init__(self, turn_id: int, question: str) -> None:
+    def __init__(self, turn_id: int, question: str, scope: list[str] | None = None, scope_text: str = "") -> None:
         super().__init__(id=f"turn-{turn_id}")
         self.turn_id = turn_id
         self.question = question
+        self.scope = scope
+        """The documents the question is asked of (None: the whole corpus)."""
+        self.scope_text = scope_text
         self.answer: Answer | None = None
         self.error: str | None = None
         self.status_text = "Waiting for the index and model to load…"
@@ -84,6 +91,8 @@ class TurnView(Vertical):
         q = Text("❯ ")
         q.append_text(literal(one_line(self.question)))
         yield Static(q, classes="turn--question")
+        if self.scope is not None:
+            yield Static(literal(f"asked of {one_line(self.scope_text)} only"), classes="turn--scope")
         if not self.done:
             yield Static(Text(self.status_text), classes="turn--status")
 
