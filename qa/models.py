@@ -69,6 +69,29 @@ class Citation:
         return d
 
 
+FINDING_LABELS = ("significantly increased", "significantly decreased", "no significant difference")
+"""What a trial can report for an outcome: the Evidence Inference labels."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What the cited evidence reports for a comparison: the direction of the
+    result, and how sure the model that read it is (set by the engine only when
+    that is high; the front ends show it when present)."""
+
+    label: str
+    """One of FINDING_LABELS."""
+    probability: float
+    """The model's calibrated probability of the label, 0 to 1."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "probability": round(self.probability, 4)}
+
+    def describe(self) -> str:
+        """As people read it, the same in every front end: "significantly decreased (p=0.93)"."""
+        return f"{self.label} (p={self.probability:.2f})"
+
+
 @dataclass(slots=True)
 class Answer:
     """The result of asking one question."""
@@ -82,6 +105,9 @@ class Answer:
     """The question as understood: a follow-up rewritten with the previous turn's context."""
     id: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    finding: Finding | None = None
+    """For a comparison question, what the cited evidence reports (None when not
+    asked, not known, or not known well enough to say)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,5 +116,6 @@ class Answer:
             "answer": self.answer,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
+            "finding": self.finding.to_json() if self.finding is not None else None,
             "citations": [c.to_json() for c in self.citations],
         }

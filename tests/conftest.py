@@ -17,6 +17,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
 GOLD = Path(__file__).resolve().parent / "data" / "storm_gold.jsonl"
+TRIALS = Path(__file__).resolve().parent / "data" / "trials"
+"""Three short made-up trial reports (warmpack, zinc, walking), for scoped questions and grids."""
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +49,30 @@ def storm_engine(storm_dirs: tuple[Path, Path]):
     from qa.config import Settings
 
     engine = Engine(*storm_dirs, Settings())
+    engine.open()
+    return engine
+
+
+@pytest.fixture(scope="session")
+def trials_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A copy of the three trial reports and an index of them, built once per session."""
+    from qa.answering.engine import Engine
+    from qa.config import Settings
+
+    base = tmp_path_factory.mktemp("trials")
+    corpus = base / "corpus"
+    shutil.copytree(TRIALS, corpus)
+    index = base / "index"
+    Engine(corpus, index, Settings()).open()
+    return corpus, index
+
+
+@pytest.fixture(scope="session")
+def trials_engine(trials_dirs: tuple[Path, Path]):
+    from qa.answering.engine import Engine
+    from qa.config import Settings
+
+    engine = Engine(*trials_dirs, Settings())
     engine.open()
     return engine
 

@@ -24,7 +24,7 @@ def modules_after(code: str) -> set[str]:
 
 def test_everything_but_the_chat_is_importable_without_textual() -> None:
     mods = modules_after(ALL_BUT_THE_CHAT)
-    assert {"qa.answering.engine", "qa.index.refresh", "qa.reading.units", "qa.cli.writers"} <= mods
+    assert {"qa.answering.engine", "qa.index.refresh", "qa.reading.units", "qa.bulk.writers"} <= mods
     assert not {m for m in mods if m.split(".")[0] in ("textual", "rich")}
 
 

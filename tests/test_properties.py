@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from qa.bulk.questions import read_questions
+from qa.bulk.writers import completed_ids
 from qa.cli import main
-from qa.cli.questions import read_questions
-from qa.cli.writers import completed_ids
 from qa.errors import QAError
 from qa.reading.files import decode, looks_binary
 from qa.reading.sentences import sentence_spans, split_long

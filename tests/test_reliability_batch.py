@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from qa.bulk.questions import read_questions
+from qa.bulk.writers import Writer, completed_ids
 from qa.cli import batch as batch_command
 from qa.cli import main
-from qa.cli.questions import read_questions
-from qa.cli.writers import Writer, completed_ids
 from qa.errors import QAError
 from qa.models import Answer, Citation
 from tests.conftest import GOLD

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from qa.answering.query import Query
+from qa.answering.scope import Scope, scoped_ids, scoped_lexical
 from qa.config import Settings
 from qa.index.corpus_index import CorpusIndex
 
@@ -19,12 +20,17 @@ NEIGHBOURS_OF = 20
 are scored too, so that a passage can be cited whole."""
 
 
-def candidates(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> tuple[np.ndarray, dict[int, float], np.ndarray]:
-    """Candidate unit ids, dense similarity of each, and BM25 scores of all units."""
+def candidates(
+    index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings, scope: Scope | None = None
+) -> tuple[np.ndarray, dict[int, float], np.ndarray]:
+    """Candidate unit ids, dense similarity of each, and BM25 scores of all units
+    (with a scope, only its units are candidates and scored: qa.answering.scope)."""
     n = len(index.units)
     k = min(settings.candidates, n)
-    lex = index.lexical.scores(q.weights, q.groups)
-    if n <= 2 * settings.candidates:
+    lex = index.lexical.scores(q.weights, q.groups) if scope is None else scoped_lexical(index, q, scope)
+    if scope is not None:
+        ids = scoped_ids(index, lex, qvec, settings, scope)
+    elif n <= 2 * settings.candidates:
         ids = np.arange(n)
     else:
         _, dense_ids = index.faiss_index().search(qvec.reshape(1, -1), k)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from qa.answering.followup import is_follow_up, rewrite
 from qa.answering.learned import ranking_model
 from qa.answering.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped
 from qa.answering.ranking import Scored, rank
+from qa.answering.scope import Scope, resolve, scope_of
 from qa.config import Settings
 from qa.errors import QAError
 from qa.index.build import BuildReport
@@ -29,6 +31,9 @@ from qa.text import terms
 
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut: no real question is longer, and encoding is capped anyway."""
+QUESTION_VECTORS_KEPT = 1024
+"""ask_many keeps the vectors of this many recent distinct questions: a grid asks
+the same questions of every document, one chunk of cells after another."""
 
 
 def clean_question(question: str) -> str:
@@ -52,6 +57,7 @@ class Engine:
         )
         self._index: CorpusIndex | None = None
         self._texts: dict[int, str] = {}
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -61,6 +67,7 @@ class Engine:
             self.corpus, self.index_dir, self.settings, self.embedder, rebuild=rebuild, progress=progress
         )
         self._texts.clear()
+        self._vectors.clear()
         return report
 
     @property
@@ -111,27 +118,83 @@ class Engine:
         expand_clipped(query, lexical.completions, lexical.vocab.__contains__)
         return query
 
-    def ask(self, question: str, *, k: int | None = None, previous: str | None = None, id: str | None = None) -> Answer:
+    def resolve_docs(self, pattern: str) -> list[str]:
+        """The documents (corpus-relative paths) a name or a glob means; a QAError
+        naming a few close names when nothing matches (qa.answering.scope.resolve)."""
+        return resolve([d.path for d in self.index.docs], pattern)
+
+    def ask(
+        self, question: str, *, k: int | None = None, previous: str | None = None, id: str | None = None,
+        docs: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer one question from the whole corpus, or (docs) from these documents only."""
         t0 = time.perf_counter()
+        scope = self._scope(docs)
         query = self.prepare(question, previous)
         t1 = time.perf_counter()
         qvec = self.embedder.encode([query.dense_text])[0]
         t2 = time.perf_counter()
-        ans = self._answer(query, qvec, k or self.settings.top_k, id)
+        ans = self._answer(query, qvec, k or self.settings.top_k, id, scope)
         t3 = time.perf_counter()
         ans.timings = {"analyse": t1 - t0, "encode": t2 - t1, "rank": t3 - t2}
         return ans
 
-    def ask_many(self, questions: Sequence[str], *, k: int | None = None, ids: Sequence[str | None] | None = None) -> list[Answer]:
-        """Answer many questions, encoding them in batches (invalid ones raise)."""
-        queries = [self.prepare(q) for q in questions]
-        vecs = self.embedder.encode([q.dense_text for q in queries]) if queries else np.zeros((0, 1))
-        ids = ids or [None] * len(queries)
-        return [self._answer(q, v, k or self.settings.top_k, i) for q, v, i in zip(queries, vecs, ids, strict=True)]
+    def ask_many(
+        self, questions: Sequence[str], *, k: int | None = None, ids: Sequence[str | None] | None = None,
+        docs: Sequence[Sequence[str] | None] | None = None,
+    ) -> list[Answer]:
+        """Answer many questions, encoding them in batches (invalid ones raise).
 
-    def _answer(self, query: Query, qvec: np.ndarray, k: int, id: str | None) -> Answer:
+        docs[i] asks question i of those documents only (None: the whole corpus).
+        Each distinct question is analysed once per call (answering never changes
+        a Query, so its documents share it) and encoded once, its vector kept for
+        the next calls: asked of many documents, a question costs one encoding
+        and a ranking per document.
+        """
+        ids = ids or [None] * len(questions)
+        docs = docs or [None] * len(questions)
+        if not len(ids) == len(docs) == len(questions):
+            raise ValueError("ask_many: questions, ids and docs differ in length")
+        scopes = [self._scope(d) for d in docs]
+        prepared: dict[str, Query] = {}
+        queries = [prepared[q] if q in prepared else prepared.setdefault(q, self.prepare(q)) for q in questions]
+        vecs = self._question_vectors([q.dense_text for q in queries])
+        k = k or self.settings.top_k
+        return [self._answer(q, v, k, i, s) for q, v, i, s in zip(queries, vecs, ids, scopes, strict=True)]
+
+    def _question_vectors(self, texts: list[str]) -> list[np.ndarray]:
+        """The vectors of these texts, encoding (in batches) only those not seen lately."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if new:
+            self._vectors.update(zip(new, self.embedder.encode(new), strict=True))
+        out = []
+        for t in texts:
+            self._vectors.move_to_end(t)
+            out.append(self._vectors[t])
+        while len(self._vectors) > QUESTION_VECTORS_KEPT:
+            self._vectors.popitem(last=False)
+        return out
+
+    def _scope(self, docs: Sequence[str] | None) -> Scope | None:
+        """The scope of these documents (corpus-relative paths), None for the whole corpus."""
+        if docs is None:
+            return None
+        if isinstance(docs, str):
+            raise TypeError("docs is a list of document paths, not one path")
         idx = self.index
-        ranked = rank(idx, query, qvec, self.settings)
+        ids = []
+        for d in docs:
+            i = idx.doc_ids.get(d)
+            if i is None:
+                raise QAError(f"No document {d!r} in the index.", hint="`qa list` shows the indexed documents.")
+            ids.append(i)
+        if not ids:
+            raise QAError("No document to ask: the list of documents is empty.")
+        return scope_of(idx, ids)
+
+    def _answer(self, query: Query, qvec: np.ndarray, k: int, id: str | None, scope: Scope | None = None) -> Answer:
+        idx = self.index
+        ranked = rank(idx, query, qvec, self.settings, scope)
         citations = self._citations(ranked, k, self.margin(query))
         confidence, threshold = answer_confidence(idx, query, ranked, self.settings)
         abstained = not ranked or confidence < threshold

@@ -21,6 +21,7 @@ import numpy as np
 from qa.answering.candidates import candidates
 from qa.answering.learned import ranking_model
 from qa.answering.query import UNIT_TYPES, Query
+from qa.answering.scope import Scope, scoped_doc_features
 from qa.config import Settings, Weights
 from qa.index.corpus_index import CorpusIndex
 from qa.text import fold, stem, terms
@@ -146,16 +147,16 @@ def _phrase(q: Query, unit_terms: list[str]) -> float:
     return sum(p in pairs for p in qp) / len(qp)
 
 
-def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings) -> list[Scored]:
-    """Candidates for the question, best first."""
-    ids, dense, lex = candidates(index, q, qvec, settings)
+def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings, scope: Scope | None = None) -> list[Scored]:
+    """Candidates for the question (from the scope's documents only, when given), best first."""
+    ids, dense, lex = candidates(index, q, qvec, settings, scope)
     if len(ids) == 0:
         return []
     w = settings.weights
     lex_max = float(lex[ids].max()) if len(ids) else 0.0
     lex_max = lex_max if lex_max > 0 else 1.0
     idf = {t: index.lexical.idf_of(t) for t in q.core}
-    doc_cover, title_cover = _doc_features(index, q, idf)
+    doc_cover, title_cover = _doc_features(index, q, idf) if scope is None else scoped_doc_features(index, idf, scope)
     defined = _defined_terms(q)
     pos_cache: dict[str, list[int]] = {}
     # Neighbour similarity needs the vectors of units next to each candidate.

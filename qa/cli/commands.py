@@ -29,7 +29,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(_arg_text(a) for a in args.question)
     clean_question(question)  # fail fast, before loading anything
     engine = open_engine(args)
-    ans = engine.ask(question, k=args.k)
+    docs = engine.resolve_docs(args.doc) if args.doc else None
+    ans = engine.ask(question, k=args.k, docs=docs)
     if args.json:
         json_out(ans.to_json())
     else:

@@ -31,14 +31,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         items = evaluate.load_gold(path, args.split)
         corpus, index = args.corpus, args.index
+    docs: list[list[str] | None] | None = None
+    if args.scoped:
+        # Each question of its own document only: what a reader asking about one
+        # trial gets, with "which article?" taken out of the measure.
+        missing = [i for i in items if not i.doc]
+        if missing:
+            raise QAError(
+                f"--scoped asks each question of its own document, but {len(missing)} of the {len(items)} gold "
+                f"questions name none (the first: {missing[0].id!r}).",
+                hint='A gold JSONL row names its document with "doc"; SQuAD files always do.',
+            )
+        docs = [[i.doc] for i in items if i.doc]
     t0 = time.perf_counter()
     engine = open_engine(args, corpus=corpus, index=index)
     index_seconds = time.perf_counter() - t0
 
     def answer(questions: list[str], ids: list[str]) -> list[Answer]:
-        return engine.ask_many(questions, k=evaluate.MRR_DEPTH, ids=ids)
+        # evaluate.run asks the items' questions in their order, so docs lines up.
+        return engine.ask_many(questions, k=evaluate.MRR_DEPTH, ids=ids, docs=docs)
 
-    report = evaluate.run(answer, path.name, items)
+    report = evaluate.run(answer, path.name + (" (scoped)" if args.scoped else ""), items)
     report.index_seconds = index_seconds
     if args.json:
         print(json.dumps(report.to_json()))

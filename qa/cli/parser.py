@@ -9,6 +9,8 @@ from qa import __version__
 from qa.cli.batch import cmd_batch
 from qa.cli.commands import cmd_ask, cmd_chat, cmd_index
 from qa.cli.evaluation import cmd_eval
+from qa.cli.grid import HELP as GRID_HELP
+from qa.cli.grid import cmd_grid
 from qa.cli.show import cmd_list, cmd_show
 from qa.paths import default_corpus_dir, default_index_dir
 
@@ -36,19 +38,36 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="+", help="the question (quote it)")
     a.add_argument("-k", type=int, default=3, metavar="N", help="number of citations (default 3)")
     a.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    a.add_argument("--doc", metavar="NAME", help="ask only this document: a corpus file (PMC59610.txt, or PMC59610) or a glob ('PMC5*')")
     a.set_defaults(func=cmd_ask)
 
     b = sub.add_parser("batch", parents=[common], help="answer a file of questions",
                        description="Answer every question in a .txt (one per line, # comments), .csv (a 'question' "
-                       "column, optional 'id') or .jsonl ({\"id\", \"question\"}) file. Results are written as they "
-                       "are produced; bad lines are reported with their line numbers and skipped.")
+                       "column, optional 'id' and 'doc') or .jsonl ({\"id\", \"question\", \"doc\"?}) file. A row's "
+                       "doc (a corpus file or a glob) asks its question of those documents only. Results are written as "
+                       "they are produced; bad lines are reported with their line numbers and skipped.")
     b.add_argument("file", type=Path, help="question file")
     b.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here instead of stdout")
     b.add_argument("--format", choices=["jsonl", "csv", "md"], help="output format (default: from OUT's extension, else jsonl)")
     b.add_argument("--resume", action="store_true", help="continue an interrupted run: skip questions already in OUT")
     b.add_argument("-k", type=int, default=3, metavar="N", help="citations per question (default 3)")
+    b.add_argument("--doc", metavar="NAME", help="ask the rows that name no doc of this document (a corpus file or a glob) only")
     b.add_argument("--chunk", type=int, default=64, metavar="N", help=argparse.SUPPRESS)
     b.set_defaults(func=cmd_batch)
+
+    g = sub.add_parser("grid", parents=[common], help="ask every question of every document: an extraction table",
+                       description=GRID_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("questions", type=Path, nargs="?", metavar="QUESTIONS",
+                   help="question file (.txt, .csv with 'question' and optional 'id', .jsonl), one column per question")
+    g.add_argument("--preset", metavar="NAME", help="a built-in question set instead: rct (randomised trials)")
+    g.add_argument("--print", action="store_true", help="with --preset: print it as an editable question file (csv) and stop")
+    g.add_argument("--docs", metavar="GLOB", help="only these documents: a corpus file or a glob (default: all)")
+    g.add_argument("-o", "--output", type=Path, metavar="OUT", help="the table: OUT.csv, OUT.xlsx, OUT.md or OUT.jsonl")
+    g.add_argument("--format", choices=["csv", "xlsx", "md", "jsonl"], help="output format (default: from OUT's extension, else csv)")
+    g.add_argument("--resume", action="store_true", help="continue an interrupted run: skip the cells already answered")
+    g.add_argument("-k", type=int, default=3, metavar="N", help="citations kept per cell in the jsonl records (default 3)")
+    g.add_argument("--chunk", type=int, default=64, metavar="N", help=argparse.SUPPRESS)
+    g.set_defaults(func=cmd_grid)
 
     i = sub.add_parser("index", parents=[common], help="build or refresh the index",
                        description="Build the index, or refresh it: only changed documents are re-embedded.")
@@ -64,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("gold", type=Path, help="gold .jsonl or SQuAD .json")
     e.add_argument("--json", action="store_true", help="print the figures as JSON")
     e.add_argument("--split", metavar="NAME", help="only the gold rows whose \"split\" is NAME (e.g. validation)")
+    e.add_argument("--scoped", action="store_true", help="ask each question of its own document only (the gold's \"doc\"; SQuAD: its article)")
     e.add_argument("--show-misses", action="store_true", help="list the questions whose first citation is wrong")
     e.add_argument("--workdir", type=Path, metavar="DIR", help="where SQuAD corpora and indexes go (default ./.qa-eval)")
     e.set_defaults(func=cmd_eval)

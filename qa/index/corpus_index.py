@@ -43,6 +43,8 @@ class CorpusIndex:
         self.lexical = lexical
         self.abbreviations = abbreviations
         self.docs: list[DocInfo] = [DocInfo(**d) for d in manifest["documents"]]
+        self.doc_ids = {d.path: i for i, d in enumerate(self.docs)}
+        """Each document's id, by its corpus-relative path."""
         self._faiss: faiss.Index | None = None
         self._terms: dict[int, list[str]] = {}
         self.doc_unit_ranges = _ranges(units, len(self.docs))

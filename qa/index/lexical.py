@@ -45,6 +45,7 @@ class LexicalIndex:
         self.idf = idf
         self.weights = weights
         self._sorted: list[str] | None = None
+        self._rows: sparse.csr_matrix | None = None
 
     @property
     def size(self) -> int:
@@ -104,18 +105,46 @@ class LexicalIndex:
         Terms in a group (alternatives for one phrase) contribute only their
         best-scoring member per unit, so synonyms do not add up.
         """
+        return self._score(self.weights, weighted_terms, groups)
+
+    def scores_in(self, ranges: Sequence[tuple[int, int]], weighted_terms: dict[str, float],
+                  groups: Sequence[Sequence[str]] = ()) -> np.ndarray:
+        """BM25 scores of the units in these [start, end) ranges only, one after the
+        other: the scores `scores` gives them (IDF and lengths stay the corpus's),
+        for work in proportion to those units rather than to the corpus, so that a
+        question asked of one document costs that document."""
+        rows = self._row_major()
+        blocks = [rows[a:b] for a, b in ranges if b > a]
+        if not blocks:
+            return np.zeros(0, np.float32)
+        return self._score(blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr"), weighted_terms, groups)
+
+    def terms_in(self, candidates: Iterable[str], start: int, end: int) -> set[str]:
+        """Which of these terms occur in units start..end (one document's units)."""
+        cols = np.unique(self._row_major()[start:end].indices)
+        wanted = {self.vocab[t]: t for t in candidates if t in self.vocab}
+        return {wanted[int(c)] for c in cols if int(c) in wanted}
+
+    def _row_major(self) -> sparse.csr_matrix:
+        # The stored matrix is by term (a query's columns are cheap); a range of
+        # units wants it by unit. Converted once, on the first scoped question.
+        if self._rows is None:
+            self._rows = self.weights.tocsr()
+        return self._rows
+
+    def _score(self, matrix: sparse.spmatrix, weighted_terms: dict[str, float], groups: Sequence[Sequence[str]]) -> np.ndarray:
         grouped = {t for g in groups for t in g}
         cols = [(self.vocab[t], w) for t, w in weighted_terms.items() if t in self.vocab and t not in grouped]
-        out = np.zeros(self.size, np.float32)
+        out = np.zeros(matrix.shape[0], np.float32)
         if cols:
             idx = [c for c, _ in cols]
             qw = np.array([w for _, w in cols], np.float32)
-            out += np.asarray(self.weights[:, idx] @ qw).ravel()
+            out += np.asarray(matrix[:, idx] @ qw).ravel()
         for g in groups:
             gcols = [self.vocab[t] for t in g if t in self.vocab]
             if gcols:
                 w = weighted_terms.get(g[0], 0.5)
-                out += w * np.asarray(self.weights[:, gcols].max(axis=1).todense()).ravel()
+                out += w * np.asarray(matrix[:, gcols].max(axis=1).todense()).ravel()
         return out
 
     def save(self, folder: Path) -> list[str]:

@@ -17,7 +17,6 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
@@ -30,9 +29,11 @@ from qa.tui.export import conversation_markdown, export_path
 from qa.tui.help_screen import WELCOME, HelpScreen
 from qa.tui.loading import build_note, documents_listing, load, plural, run_until_cancelled
 from qa.tui.messages import AnswerFailed, AnswerReady, EngineFailed, EngineProgress, EngineReady, IndexLoaded
+from qa.tui.opening import cited_document
 from qa.tui.passage_pane import PassagePane
 from qa.tui.question_input import QuestionInput
 from qa.tui.safe_text import clean, one_line
+from qa.tui.scoping import ScopedApp, doc_command
 from qa.tui.status_line import StatusLine
 from qa.tui.transcript import Transcript
 from qa.tui.turn import TurnView
@@ -44,8 +45,9 @@ NARROW = 100
 """Below this many columns the passage pane goes under the transcript."""
 
 
-class QAApp(App[None]):
-    """Questions answered with quoted, numbered citations from the corpus."""
+class QAApp(ScopedApp):
+    """Questions answered with quoted, numbered citations from the corpus (or from the
+    documents of the scope: qa.tui.scoping)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "qa"
@@ -103,10 +105,6 @@ class QAApp(App[None]):
     @property
     def passage(self) -> PassagePane:
         return self.query_one(PassagePane)
-
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one(StatusLine)
 
     @property
     def question_input(self) -> QuestionInput:
@@ -177,11 +175,15 @@ class QAApp(App[None]):
             return
         self.question_input.remember(question)
         self.question_input.value = ""
+        name = doc_command(question)
+        if name is not None:
+            self.set_scope(name)
+            return
         self.ask(question)
 
     def ask(self, question: str) -> TurnView:
-        """Add a turn for `question`; it is answered as soon as the engine is free."""
-        turn = TurnView(self._next_turn, question)
+        """Add a turn for `question` (asked of the scope); it is answered as soon as the engine is free."""
+        turn = TurnView(self._next_turn, question, self.scope, self.scope_text)
         self._next_turn += 1
         self.transcript.add_turn(turn)
         self._pending.append(turn)
@@ -219,13 +221,14 @@ class QAApp(App[None]):
         self.status.set("Answering…", busy=True)
         previous = self.transcript.previous_question(turn)
         turn.understood = understood(turn.question, previous)
-        self.answer_worker(turn.turn_id, turn.question, previous)
+        self.answer_worker(turn.turn_id, turn.question, previous, turn.scope)
 
     @work(thread=True, group="answer", exit_on_error=False)
-    def answer_worker(self, turn_id: int, question: str, previous: str | None) -> None:
+    def answer_worker(self, turn_id: int, question: str, previous: str | None, docs: list[str] | None = None) -> None:
         assert self.engine is not None
         try:
-            answer = self.engine.ask(question, previous=previous)
+            with self.engine_lock:
+                answer = self.engine.ask(question, previous=previous, docs=docs)
         except QAError as exc:
             self.post_message(AnswerFailed(turn_id, str(exc)))
         except Exception as exc:  # a bug; say so in the turn instead of crashing the chat
@@ -285,15 +288,10 @@ class QAApp(App[None]):
             return
         c = view.citation
         try:
-            text = self.engine.document_text(c.doc)
-            pages = self.engine.document(c.doc).page_starts if c.page is not None else []
+            text, title, pages = cited_document(self.engine, c)
         except QAError as exc:
             self.say(str(exc), title="Cannot open the document", severity="error")
             return
-        if text[c.start : c.end] != c.text:
-            self.say(f"{c.doc} no longer holds this passage.", title="Cannot open", severity="error")
-            return
-        title = next((d.title for d in self.engine.index.docs if d.path == c.doc), c.doc)
         if self._open_view is not None:
             self._open_view.remove_class("-open")
         self._open_view = view
@@ -304,10 +302,6 @@ class QAApp(App[None]):
         c = view.citation
         self.copy_to_clipboard(f"“{clean(c.text)}”\n— {clean(reference(c))}")
         self.say(f"Copied citation [{view.number}] and its reference.", title="Copied")
-
-    def say(self, message: str, *, title: str = "", severity: SeverityLevel = "information", timeout: float | None = None) -> None:
-        """A notification whose text (paths, errors, document names) is shown literally."""
-        self.notify(clean(message), title=one_line(title), severity=severity, timeout=timeout, markup=False)
 
     # --- actions (keys and the command palette) --------------------------------------
 

@@ -20,6 +20,10 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("Open citation", "Show the selected citation in its document", "open_citation"),
     ("Copy citation", "Copy the selected citation and its reference to the clipboard", "copy_citation"),
     ("Export conversation", "Save the conversation and its citations as Markdown in the current folder", "export"),
+    ("Ask one document…", "Choose the document (or /doc NAME) that the following questions are asked of", "pick_document"),
+    ("Ask the whole corpus", "Clear the document scope (or /doc alone)", "whole_corpus"),
+    ("Grid: RCT preset", "Ask the randomised-trial questions of every document (of the scope) in a table", "grid_preset"),
+    ("Grid from file…", "Ask a question file's questions of every document (of the scope) in a table", "grid_file"),
     ("Rebuild index", "Build the index again from the corpus, in the background", "rebuild"),
     ("Help", "Keys and how qa answers", "help"),
 ]

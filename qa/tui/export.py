@@ -51,6 +51,8 @@ def conversation_markdown(turns: list[tuple[str, Answer | None, str | None]], *,
         else:
             value = _quote(answer.answer) if answer.answer else "see [1]"
             lines += [f"**Answer:** {value} (confidence {answer.confidence:.0%})", ""]
+        if answer.finding is not None:
+            lines += [f"**Reported finding:** {_quote(answer.finding.describe())}", ""]
         for i, c in enumerate(answer.citations, 1):
             lines += [f"> **\\[{i}\\]** {_quote(c.text)}  ", f"> — {_md_reference(c)}", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -31,6 +31,19 @@ Short follow-ups such as *and the overall survival?* or *what about grade 3
 anemia?* are read in the context of the previous question; the turn then shows
 what was actually searched.
 
+## One document, or all of them at once
+
+Type **/doc NAME** in the question box to ask the following questions of one
+document only (a file of the corpus, its name without the suffix, or a glob such
+as `PMC5*`); the status line shows it. **/doc** alone goes back to the whole
+corpus. The command palette's *Ask one document…* lists the documents to choose.
+
+*Grid: RCT preset* (command palette) asks the randomised-trial questions (design,
+population, number randomised, …) of every document, or of the scope's, into a
+table that fills as the answers come; *Grid from file…* takes the questions from a
+question file. Enter on a cell opens its passage; Ctrl+S exports the grid (.csv,
+.xlsx or .md); Esc comes back here.
+
 ## Keys
 
 | Key | In the question box |

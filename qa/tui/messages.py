@@ -60,3 +60,26 @@ class AnswerFailed(Message):
 
     turn_id: int
     text: str
+
+
+@dataclass
+class GridCellReady(Message):
+    """A grid cell answered: `answer` to question `question_id` asked of `doc` alone."""
+
+    doc: str
+    question_id: str
+    answer: Answer
+
+
+@dataclass
+class GridCellFailed(Message):
+    """A grid cell could not be answered; `text` says why."""
+
+    doc: str
+    question_id: str
+    text: str
+
+
+@dataclass
+class GridFinished(Message):
+    """Every cell of the grid has been asked (or the asking was stopped)."""

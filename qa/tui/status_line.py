@@ -35,6 +35,8 @@ class StatusLine(Static):
 
     message: reactive[str] = reactive("")
     busy: reactive[bool] = reactive(False)
+    scope: reactive[str] = reactive("")
+    """The documents questions go to, shown before the message ("": the whole corpus)."""
 
     def __init__(self, message: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -56,6 +58,9 @@ class StatusLine(Static):
         self._since = time.monotonic()
         self._render_line()
 
+    def watch_scope(self) -> None:
+        self._render_line()
+
     def watch_busy(self, busy: bool) -> None:
         self.set_class(busy, "-busy")
         if self._timer is not None:
@@ -71,7 +76,11 @@ class StatusLine(Static):
 
     def _render_line(self) -> None:
         prefix = f"{SPINNER[self._frame]} " if self.busy else ""
-        line = Text(prefix + one_line(self.message), no_wrap=True, overflow="ellipsis")
+        line = Text(prefix, no_wrap=True, overflow="ellipsis")
+        if self.scope:
+            line.append(f"Asking {one_line(self.scope)} only (/doc to clear)", style="bold")
+            line.append(" · ")
+        line.append(one_line(self.message))
         elapsed = time.monotonic() - self._since
         if self.busy and elapsed >= 3:
             # Long steps (a first index build, loading the model) show they are alive.

@@ -30,6 +30,10 @@ class TurnView(Vertical):
         text-style: bold;
         color: $text;
     }
+    TurnView > .turn--scope {
+        color: $text-muted;
+        padding-left: 2;
+    }
     TurnView > .turn--searched {
         color: $text-muted;
         padding-left: 2;
@@ -51,6 +55,10 @@ class TurnView(Vertical):
         padding-left: 2;
         color: $error;
     }
+    TurnView > .turn--finding {
+        padding-left: 2;
+        color: $text-accent;
+    }
     TurnView > .turn--related {
         padding-left: 2;
         color: $text-muted;
@@ -66,10 +74,13 @@ class TurnView(Vertical):
 
     COMPONENT_CLASSES = {"turn--value"}
 
-    def __init__(self, turn_id: int, question: str) -> None:
+    def __init__(self, turn_id: int, question: str, scope: list[str] | None = None, scope_text: str = "") -> None:
         super().__init__(id=f"turn-{turn_id}")
         self.turn_id = turn_id
         self.question = question
+        self.scope = scope
+        """The documents the question is asked of (None: the whole corpus)."""
+        self.scope_text = scope_text
         self.answer: Answer | None = None
         self.error: str | None = None
         self.status_text = "Waiting for the index and model to load…"
@@ -80,6 +91,8 @@ class TurnView(Vertical):
         q = Text("❯ ")
         q.append_text(literal(one_line(self.question)))
         yield Static(q, classes="turn--question")
+        if self.scope is not None:
+            yield Static(literal(f"asked of {one_line(self.scope_text)} only"), classes="turn--scope")
         if not self.done:
             yield Static(Text(self.status_text), classes="turn--status")
 
@@ -127,6 +140,8 @@ class TurnView(Vertical):
                 line.append("see [1]", style="italic")
             line.append_text(confidence)
             widgets.append(Static(line, classes="turn--answer"))
+        if answer.finding is not None:
+            widgets.append(Static(literal(f"Reported finding: {answer.finding.describe()}"), classes="turn--finding"))
         self.mount_all(widgets)
         value = None if answer.abstained else answer.answer
         self.mount_all(

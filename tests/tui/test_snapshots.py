@@ -7,7 +7,12 @@ step waits on state, so the pictures do not depend on timing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.pilot import Pilot
+
+from qa.config import Settings
+from qa.tui import make_app
 
 from .conftest import SIZE, ask, ready, wait_for
 
@@ -49,3 +54,20 @@ def test_help(snap_compare, make_chat) -> None:
         await pilot.press("f1")
 
     assert snap_compare(make_chat(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_grid_filled(snap_compare, trials_dirs, tmp_path: Path) -> None:
+    """A grid of three trial reports × three questions, filled, with a cell's passage open."""
+    questions = tmp_path / "extraction.csv"
+    questions.write_text("id,question\nn,How many participants were randomised?\nfollow,How long was the follow-up?\n"
+                         "funder,Who funded the trial?\n", "utf-8")
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        await ready(pilot)
+        app.grid_from_file(questions)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: getattr(app.screen, "finished", False), "the grid to fill")
+        await pilot.press("down", "down", "enter")
+        await wait_for(pilot, lambda: app.screen.passage.settled, "the passage")  # type: ignore[attr-defined]
+
+    assert snap_compare(make_app(*trials_dirs, Settings()), terminal_size=SIZE, run_before=run_before)

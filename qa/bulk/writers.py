@@ -1,4 +1,5 @@
-"""Result files for `qa batch`: answers written as they are produced, and resumed.
+"""Result files for `qa batch` (and the pieces `qa grid` builds on): answers written
+as they are produced, and resumed.
 
 Outputs: JSONL, CSV or Markdown, each record written in one piece and
 flushed (and fsynced, for files) as soon as it is produced, so `--resume`
@@ -13,12 +14,12 @@ import csv
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from qa.errors import QAError
-from qa.models import Answer
+from qa.models import Answer, Finding
 from qa.safe import json_text, no_surrogates, one_line, printable
 
 FORMATS = ("jsonl", "csv", "md")
@@ -32,10 +33,11 @@ def _csv_header(k: int) -> list[str]:
     return cols
 
 
-def _csv_line(row: Sequence[object]) -> str:
+def csv_line(row: Sequence[object]) -> str:
+    """One CSV record, ending with a newline (lone surrogates, which cannot be written, as U+FFFD)."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(row)
-    return buf.getvalue()
+    return no_surrogates(buf.getvalue())
 
 
 def format_record(answer: Answer, fmt: str, k: int = CSV_CITATIONS) -> str:
@@ -47,14 +49,19 @@ def format_record(answer: Answer, fmt: str, k: int = CSV_CITATIONS) -> str:
     """
     d = answer.to_json()
     if fmt == "jsonl":
-        return json_text(json.dumps(d, ensure_ascii=False)) + "\n"
+        return jsonl_line(d)
     if fmt == "csv":
         row: list[object] = [d["id"], d["question"], d["answer"] or "", str(d["abstained"]).lower(), d["confidence"]]
         for c in d["citations"][:k]:
             row += [c["doc"], c["start"], c["end"], c["section"], c["score"], c["text"]]
         row += [""] * (len(_csv_header(k)) - len(row))
-        return no_surrogates(_csv_line(row))
+        return csv_line(row)
     return markdown_record(d)
+
+
+def jsonl_line(obj: dict[str, Any]) -> str:
+    """One JSONL record: what a terminal could act on escaped (losslessly), ending with a newline."""
+    return json_text(json.dumps(obj, ensure_ascii=False)) + "\n"
 
 
 def markdown_record(d: dict[str, Any]) -> str:
@@ -64,6 +71,8 @@ def markdown_record(d: dict[str, Any]) -> str:
         lines += ["**Not found in the corpus.** Closest passages (not answers):", ""]
     elif d["answer"]:
         lines += [f"**Answer:** {one_line(d['answer'])}", ""]
+    if d.get("finding"):
+        lines += [f"**Reported finding:** {finding_line(d['finding'])}", ""]
     for n, c in enumerate(d["citations"], 1):
         where = f"{c['doc']}:{c['start']}–{c['end']}" + (f", p. {c['page']}" if c.get("page") else "")
         where += f", {c['section']}" if c["section"] else ""
@@ -71,6 +80,11 @@ def markdown_record(d: dict[str, Any]) -> str:
         lines.append(f"   — {one_line(where)} (score {c['score']:.2f})")
     lines += ["", f"<!-- qa:id={json.dumps(d['id'])} -->", ""]
     return "\n".join(lines) + "\n"
+
+
+def finding_line(finding: dict[str, Any]) -> str:
+    """A reported finding (as its JSON object) as people read it: "significantly decreased (p=0.93)"."""
+    return Finding(finding["label"], float(finding["probability"])).describe()
 
 
 class Writer:
@@ -87,13 +101,14 @@ class Writer:
         self.terminal = terminal
         self.written = 0
         if header and fmt == "csv":
-            self._put(_csv_line(_csv_header(CSV_CITATIONS)))
+            self.put(csv_line(_csv_header(CSV_CITATIONS)))
 
     def write(self, answer: Answer) -> None:
-        self._put(format_record(answer, self.fmt))
+        self.put(format_record(answer, self.fmt))
         self.written += 1
 
-    def _put(self, record: str) -> None:
+    def put(self, record: str) -> None:
+        """Write one whole record (text ending with a newline), flushed and, for files, fsynced."""
         if self.terminal:
             record = printable(record)
         self.stream.write(record)
@@ -108,15 +123,22 @@ class Writer:
 def _refuse(path: Path, why: str) -> QAError:
     return QAError(
         f"Cannot resume into {path}: {why}.",
-        hint="--resume continues a file that qa batch wrote in the same format; use another --output, or drop --resume to start over.",
+        hint="--resume continues a file that qa wrote in the same format; use another --output, or drop --resume to start over.",
     )
 
 
-def completed_ids(path: Path, fmt: str) -> set[str]:
+def _answer_id(obj: dict[str, Any]) -> str:
+    rid = obj["id"]
+    return rid if isinstance(rid, str) else json.dumps(rid)
+
+
+def completed_ids(path: Path, fmt: str, key: Callable[[dict[str, Any]], str] = _answer_id) -> set[str]:
     """Ids already answered in an output file, after cutting off a partial last record.
 
     Only a cut-off tail is removed (the one thing a killed run can leave); a
     file that does not read as qa's output in that format is refused, never cut.
+    `key` names a JSONL record (default: its "id"; a grid cell is named by its
+    document and question).
     """
     try:
         raw = path.read_bytes()
@@ -130,7 +152,7 @@ def completed_ids(path: Path, fmt: str) -> set[str]:
         return set()
     text = raw.decode("utf-8", errors="surrogateescape")
     if fmt == "jsonl":
-        done, keep = _jsonl_done(path, text)
+        done, keep = _jsonl_done(path, text, key)
     elif fmt == "csv":
         done, keep = _csv_done(path, text)
     else:
@@ -144,7 +166,7 @@ def completed_ids(path: Path, fmt: str) -> set[str]:
     return done
 
 
-def _jsonl_done(path: Path, text: str) -> tuple[set[str], int]:
+def _jsonl_done(path: Path, text: str, key: Callable[[dict[str, Any]], str]) -> tuple[set[str], int]:
     done: set[str] = set()
     pos = 0
     for n, line in enumerate(text.splitlines(keepends=True), 1):
@@ -152,18 +174,17 @@ def _jsonl_done(path: Path, text: str) -> tuple[set[str], int]:
             break  # the record being written when the run stopped
         if line.strip():
             try:
-                obj = json.loads(line)
-                done.add(str(obj["id"]) if isinstance(obj["id"], str) else json.dumps(obj["id"]))
+                done.add(key(json.loads(line)))
             except (ValueError, KeyError, TypeError):
                 raise _refuse(path, f"line {n} is not a JSON answer record") from None
         pos += len(line)
     if pos == 0 and not text.lstrip().startswith("{"):
-        raise _refuse(path, "it does not look like JSONL written by qa batch")
+        raise _refuse(path, "it does not look like JSONL written by qa")
     return done, pos
 
 
 def _csv_done(path: Path, text: str) -> tuple[set[str], int]:
-    header = _csv_line(_csv_header(CSV_CITATIONS))
+    header = csv_line(_csv_header(CSV_CITATIONS))
     if not text.startswith(header):
         if header.startswith(text):
             return set(), 0  # killed while writing the header

@@ -1,10 +1,12 @@
-"""Question files for `qa batch`: one question per row, or why a row is unusable.
+"""Question files for `qa batch` and `qa grid`: one question per row, or why a row is unusable.
 
 Inputs: .txt (a question per line, # comments), .csv (a `question` column,
-optional `id`) and .jsonl ({"id", "question"}), in UTF-8 (with or without a
+optional `id` and `doc`) and .jsonl ({"id", "question", "doc"?}), in UTF-8 (with or without a
 BOM), UTF-16 with a BOM, or cp1252; CRLF or LF line ends; blank lines are
 ignored. A bad row is reported with its line number and the rest are
-answered; a duplicate id is renamed (id#2) and answered.
+answered; a duplicate id is renamed (id#2) and answered. A row's `doc` (a
+corpus file or a glob) asks its question of those documents only; a .txt
+line has no room for one.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Row:
     error: str | None = None
     note: str | None = None
     """Something worth telling about a usable row (a renamed duplicate id)."""
+    doc: str | None = None
+    """The document (a corpus-relative path or a glob) the question is asked of; None: the whole corpus."""
 
 
 def _read_text(path: Path, notes: list[str] | None = None) -> str:
@@ -64,10 +68,14 @@ def read_questions(path: Path, notes: list[str] | None = None) -> list[Row]:
 
     File-level remarks (an encoding fallback) are appended to `notes`.
     """
-    text = _read_text(path, notes)
-    suffix = path.suffix.lower()
+    return parse_questions(_read_text(path, notes), path.suffix.lower(), path)
+
+
+def parse_questions(text: str, suffix: str, source: Path) -> list[Row]:
+    """The rows of a question file's text, read as its suffix says (".csv",
+    ".jsonl", else one question a line); `source` names it in messages."""
     if suffix == ".csv":
-        rows = list(_csv_rows(text, path))
+        rows = list(_csv_rows(text, source))
     elif suffix in (".jsonl", ".ndjson", ".json"):
         rows = list(_jsonl_rows(text))
     else:
@@ -76,6 +84,8 @@ def read_questions(path: Path, notes: list[str] | None = None) -> list[Row]:
         r.id = no_surrogates(r.id)
         if r.question is not None:
             r.question = no_surrogates(r.question)
+        if r.doc is not None:
+            r.doc = no_surrogates(r.doc)
     taken = {r.id for r in rows}
     first: dict[str, int] = {}
     for r in rows:
@@ -92,6 +102,32 @@ def read_questions(path: Path, notes: list[str] | None = None) -> list[Row]:
         r.id = new
         first[new] = r.line
     return rows
+
+
+def usable_rows(path: Path, notes: list[str] | None = None) -> tuple[list[Row], list[str]]:
+    """The rows of a question file that can be asked (questions cleaned as the
+    engine would), and for each row that cannot, "FILE:LINE: why; skipped"."""
+    return split_usable(read_questions(path, notes), path)
+
+
+def split_usable(rows: list[Row], source: Path | str) -> tuple[list[Row], list[str]]:
+    """The rows that can be asked (questions cleaned as the engine would), and for
+    each that cannot, "SOURCE:LINE: why; skipped"."""
+    from qa.answering.engine import clean_question
+
+    good: list[Row] = []
+    bad: list[str] = []
+    for r in rows:
+        if r.error is None:
+            try:
+                r.question = clean_question(r.question or "")
+            except QAError as exc:
+                r.error = exc.message.rstrip(".").lower()
+        if r.error:
+            bad.append(f"{source}:{r.line}: {r.error}; skipped")
+        else:
+            good.append(r)
+    return good, bad
 
 
 def _txt_rows(text: str) -> Iterator[Row]:
@@ -118,6 +154,7 @@ def _csv_rows(text: str, path: Path) -> Iterator[Row]:
         )
     qcol = fields.index("question")
     icol = fields.index("id") if "id" in fields else None
+    dcol = fields.index("doc") if "doc" in fields else None
     while True:
         start = reader.line_num + 1
         try:
@@ -135,7 +172,8 @@ def _csv_rows(text: str, path: Path) -> Iterator[Row]:
         if not q:
             yield Row(n, rid, None, "empty question")
             continue
-        yield Row(n, rid, q)
+        doc = record[dcol].strip() if dcol is not None and dcol < len(record) else ""
+        yield Row(n, rid, q, doc=doc or None)
 
 
 def _jsonl_rows(text: str) -> Iterator[Row]:
@@ -164,4 +202,8 @@ def _jsonl_rows(text: str) -> Iterator[Row]:
         if not isinstance(q, str) or not q.strip():
             yield Row(n, rid, None, "empty question" if isinstance(q, str) else "\"question\" is not a string")
             continue
-        yield Row(n, rid, q.strip())
+        doc = obj.get("doc")
+        if doc is not None and not isinstance(doc, str):
+            yield Row(n, rid, None, "\"doc\" is not a string (a corpus file name or a glob)")
+            continue
+        yield Row(n, rid, q.strip(), doc=(doc.strip() or None) if doc else None)
