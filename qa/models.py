@@ -88,8 +88,8 @@ class Finding:
         return {"label": self.label, "probability": round(self.probability, 4)}
 
     def describe(self) -> str:
-        """As people read it, the same in every front end: "significantly decreased (p=0.93)"."""
-        return f"{self.label} (p={self.probability:.2f})"
+        """As people read it, the same in every front end: "significantly decreased (model confidence 0.93)"."""
+        return f"{self.label} (model confidence {self.probability:.2f})"
 
 
 @dataclass(slots=True)

@@ -39,14 +39,14 @@ def test_json_has_the_finding_or_null() -> None:
 def test_the_cli_and_markdown_say_the_finding() -> None:
     out = io.StringIO()
     print_answer(answer(DECREASED), out)
-    assert "Reported finding: significantly decreased (p=0.93)\n" in out.getvalue()
+    assert "Reported finding: significantly decreased (model confidence 0.93)\n" in out.getvalue()
     out = io.StringIO()
     print_answer(answer(None), out)
     assert "Reported finding" not in out.getvalue()
-    assert "**Reported finding:** significantly decreased (p=0.93)" in format_record(answer(DECREASED), "md")
+    assert "**Reported finding:** significantly decreased (model confidence 0.93)" in format_record(answer(DECREASED), "md")
     assert "Reported finding" not in format_record(answer(None), "md")
     md = conversation_markdown([("q?", answer(DECREASED), None)], corpus="c", model="m")
-    assert "**Reported finding:** significantly decreased (p=0.93)" in md
+    assert "**Reported finding:** significantly decreased (model confidence 0.93)" in md
 
 
 class OneTurn(App[None]):
@@ -69,5 +69,5 @@ def test_the_chat_shows_a_line_for_the_finding() -> None:
             return screen_text(app.query_one(TurnView))
 
     shown = asyncio.run(check(DECREASED))
-    assert "Reported finding: significantly decreased (p=0.93)" in shown
+    assert "Reported finding: significantly decreased (model confidence 0.93)" in shown
     assert "Reported finding" not in asyncio.run(check(None))

@@ -304,4 +304,4 @@ def test_xlsx_marks_low_confidence_and_not_found(tmp_path: Path) -> None:
     md = tmp_path / "g.md"
     write_grid(md, "md", ["a.txt"], qs, recs)
     assert "| a.txt | 42 (?) | — | 42 · = no sig. difference |" in md.read_text("utf-8")
-    assert "| a.txt | q3 | 42 | 0.90 | no significant difference (p=0.88) | a \\| quote | 3–9, p. 2, Table 1, Results |" in (tmp_path / "g.quotes.md").read_text("utf-8")
+    assert "| a.txt | q3 | 42 | 0.90 | no significant difference (model confidence 0.88) | a \\| quote | 3–9, p. 2, Table 1, Results |" in (tmp_path / "g.quotes.md").read_text("utf-8")

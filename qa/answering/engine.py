@@ -12,6 +12,7 @@ import numpy as np
 from qa.answering.confidence import VALUE_TYPES
 from qa.answering.confidence import confidence as answer_confidence
 from qa.answering.extract import short_answer
+from qa.answering.finding import finding_reader
 from qa.answering.followup import is_follow_up, rewrite
 from qa.answering.learned import ranking_model
 from qa.answering.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped
@@ -25,6 +26,7 @@ from qa.index.documents import canonical_document
 from qa.index.embed import Embedder
 from qa.index.refresh import open_index
 from qa.models import Answer, Citation
+from qa.paths import weights_dir
 from qa.reading.document import Document
 from qa.reading.units import section_label
 from qa.text import terms
@@ -204,6 +206,9 @@ class Engine:
             span = short_answer(query, c.text, idx.units[c.units[0]].context if len(c.units) == 1 else "")
             if span:
                 answer = c.text[span[0] : span[1]].strip(" ,;")
+        finding = None
+        if not abstained and citations and self.settings.trained:
+            finding = finding_reader(weights_dir()).read(query.question, citations[0].text)
         return Answer(
             question=query.question,
             answer=answer,
@@ -212,6 +217,7 @@ class Engine:
             confidence=confidence,
             searched=query.text,
             id=id,
+            finding=finding,
         )
 
     def margin(self, query: Query) -> float:

@@ -83,7 +83,7 @@ def markdown_record(d: dict[str, Any]) -> str:
 
 
 def finding_line(finding: dict[str, Any]) -> str:
-    """A reported finding (as its JSON object) as people read it: "significantly decreased (p=0.93)"."""
+    """A reported finding (as its JSON object) as people read it: "significantly decreased (model confidence 0.93)"."""
     return Finding(finding["label"], float(finding["probability"])).describe()
 
 
