@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from qa.errors import QAError
 from qa.models import Answer, Citation
 from qa.text import fold
@@ -61,12 +63,19 @@ class Report:
     """Share of answerable questions qa wrongly abstained on (lower is better)."""
     short_answers: int = 0
     short_answer_accuracy: float | None = None
+    answered_right: float | None = None
+    """Of the questions qa answered (did not abstain on), the share whose first citation is right."""
+    ece: float | None = None
+    """Expected calibration error of the confidence (every question: right = first citation right)."""
+    reliability: list[tuple[float, float, float, int]] = field(default_factory=list)
+    """Per confidence bin: (bin low, mean confidence, share right, count)."""
     seconds: float = 0.0
     index_seconds: float = 0.0
     misses: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in self.__slots__ if k != "misses"}
+        d["reliability"] = [[round(x, 4) for x in row] for row in self.reliability]
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in d.items()}
 
     def lines(self) -> list[str]:
@@ -79,6 +88,11 @@ class Report:
             out.append(f"  abstained on unanswerable:        {self.abstained_unanswerable:.1%}")
         if self.short_answer_accuracy is not None:
             out.append(f"  short answers right: {self.short_answer_accuracy:.1%} of {self.short_answers}")
+        if self.answered_right is not None:
+            out.append(f"  first citation right when qa answers: {self.answered_right:.1%}")
+        if self.ece is not None:
+            out.append(f"  confidence: ECE {self.ece:.3f}; by bin (confidence → share right, n):")
+            out += [f"    [{lo:.1f}, {lo + 0.1:.1f})  {conf:.2f} → {right:.2f}  n={n}" for lo, conf, right, n in self.reliability]
         out.append(f"  time: {self.seconds:.1f} s answering, {self.index_seconds:.1f} s indexing")
         return out
 
@@ -232,8 +246,12 @@ def score(
     hits1 = hits3 = 0
     wrong_abstain = unans_abstain = 0
     short_right = 0
+    confidences: list[float] = []
+    right: list[bool] = []
     for item, ans in zip(items, answers, strict=True):
+        confidences.append(ans.confidence)
         if not item.gold:
+            right.append(False)
             r.unanswerable += 1
             unans_abstain += ans.abstained
             continue
@@ -241,6 +259,7 @@ def score(
         wrong_abstain += ans.abstained
         hits = [citation_hit(item, c) for c in ans.citations[:MRR_DEPTH]]
         first = next((i for i, h in enumerate(hits) if h), None)
+        right.append(first == 0)
         if first is not None:
             rr += 1.0 / (first + 1)
             hits1 += first == 0
@@ -262,7 +281,26 @@ def score(
         r.abstained_unanswerable = unans_abstain / r.unanswerable
     if r.short_answers:
         r.short_answer_accuracy = short_right / r.short_answers
+    answered = [ok for ok, ans in zip(right, answers, strict=True) if not ans.abstained]
+    if answered:
+        r.answered_right = sum(answered) / len(answered)
+    if items:
+        r.reliability, r.ece = reliability(np.array(confidences), np.array(right, np.float64))
     return r
+
+
+def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[list[tuple[float, float, float, int]], float]:
+    """(bin low, mean confidence, observed share right, count) per confidence bin, and the
+    expected calibration error (the count-weighted mean gap between the two)."""
+    rows = []
+    ece = 0.0
+    edges = np.linspace(0, 1, bins + 1)
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        m = (p >= lo) & ((p < hi) | (hi == 1.0))
+        if m.any():
+            rows.append((float(lo), float(p[m].mean()), float(y[m].mean()), int(m.sum())))
+            ece += m.sum() / len(p) * abs(p[m].mean() - y[m].mean())
+    return rows, float(ece)
 
 
 def run(
