@@ -1,0 +1,135 @@
+"""Stage 1: fine-tune the packaged MiniLM as a question → answering-unit encoder.
+
+Contrastive training (in-batch negatives plus hard negatives from the same
+article, the near-misses BM25 ranks high), the whole transformer trained with
+the word embeddings frozen. The change to each linear layer is then stored as
+a truncated SVD (rank RANK, half precision) with the biases and LayerNorms, a
+few MB that qa merges into the packaged weights at load time
+(qa.index.adapters).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from training.data import Dataset, Question
+from training.phrasing import rephrase
+from training.text_models import load_base, mean_pool, tokenizer
+
+RANK = 64
+"""Rank of the stored change to each linear layer."""
+
+
+@torch.inference_mode()
+def encode(model: nn.Module, texts: Sequence[str], max_length: int = 128, batch: int = 64) -> np.ndarray:
+    """L2-normalised embeddings, the way qa computes them (mean pooling), longest texts first."""
+    tok = tokenizer()
+    order = np.argsort([-len(t) for t in texts])
+    out = np.zeros((len(texts), model.config.hidden_size), np.float32)
+    for s in range(0, len(texts), batch):
+        idx = order[s : s + batch]
+        x = tok([texts[i] for i in idx], truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+        v = nn.functional.normalize(mean_pool(model(**x).last_hidden_state, x["attention_mask"]), dim=-1)
+        out[idx] = v.numpy()
+    return out
+
+
+def hard_negatives(q: Question, data: Dataset, ranked: Sequence[int], k: int) -> list[int]:
+    """The best-ranked units of the question's article that do not answer it."""
+    return [i for i in ranked if i not in q.positives][:k]
+
+
+def train(
+    questions: list[Question],
+    data: Dataset,
+    negatives: dict[str, list[int]],
+    *,
+    epochs: float = 1.0,
+    batch: int = 32,
+    hard: int = 3,
+    lr: float = 3e-5,
+    scale: float = 20.0,
+    seed: int = 13,
+    log=print,
+) -> nn.Module:
+    """Fine-tune a fresh copy of the base encoder; returns the trained model."""
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    tok = tokenizer()
+    model = load_base()
+    model.embeddings.requires_grad_(False)
+    model.train()
+    examples = [q for q in questions if q.positives and negatives.get(q.id)]
+    steps = max(1, int(epochs * len(examples) / batch))
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps))
+    order: list[int] = []
+    t0 = time.perf_counter()
+    for step in range(steps):
+        if len(order) < batch:
+            order += rng.sample(range(len(examples)), len(examples))
+        chosen = [examples[order.pop()] for _ in range(batch)]
+        qtexts, ptexts, ntexts = [], [], []
+        for q in chosen:
+            doc = data.docs[q.doc]
+            qtexts.append(rephrase(q, rng))
+            ptexts.append(doc.passage(rng.choice(sorted(q.positives))))
+            negs = negatives[q.id]
+            ntexts += [doc.passage(i) for i in rng.sample(negs, min(hard, len(negs)))]
+        qx = tok(qtexts, truncation=True, max_length=64, padding=True, return_tensors="pt")
+        px = tok(ptexts + ntexts, truncation=True, max_length=128, padding=True, return_tensors="pt")
+        qv = nn.functional.normalize(mean_pool(model(**qx).last_hidden_state, qx["attention_mask"]), dim=-1)
+        pv = nn.functional.normalize(mean_pool(model(**px).last_hidden_state, px["attention_mask"]), dim=-1)
+        loss = nn.functional.cross_entropy(scale * qv @ pv.T, torch.arange(len(chosen)))
+        loss.backward()
+        nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad()
+        if step % 20 == 0 or step == steps - 1:
+            log(f"  encoder step {step + 1}/{steps}  loss {loss.item():.3f}  {time.perf_counter() - t0:.0f} s")
+    model.eval()
+    return model
+
+
+def low_rank_delta(model: nn.Module, rank: int = RANK) -> dict[str, torch.Tensor]:
+    """The trained model as changes to the base: W_trained − W_base ≈ B·A per
+    encoder linear layer (truncated SVD), and the trained LayerNorms."""
+    base = dict(load_base().named_parameters())
+    out: dict[str, torch.Tensor] = {}
+    for name, p in model.named_parameters():
+        if not name.startswith("encoder."):
+            continue
+        if name.endswith(".weight") and p.dim() == 2:
+            delta = (p.detach() - base[name].detach()).double()
+            u, s, vh = torch.linalg.svd(delta, full_matrices=False)
+            r = min(rank, s.numel())
+            layer = name[: -len(".weight")]
+            out[f"{layer}.lora_B"] = (u[:, :r] * s[:r]).half().contiguous()
+            out[f"{layer}.lora_A"] = vh[:r].half().contiguous()
+        elif "LayerNorm" in name or name.endswith(".bias"):
+            out[name] = p.detach().clone().contiguous()
+    return out
+
+
+def kept_energy(model: nn.Module, rank: int = RANK) -> float:
+    """Share of the change's squared norm the stored rank keeps (1.0 = exact)."""
+    base = dict(load_base().named_parameters())
+    kept = total = 0.0
+    for name, p in model.named_parameters():
+        if name.startswith("encoder.") and name.endswith(".weight") and p.dim() == 2:
+            s = torch.linalg.svdvals((p.detach() - base[name].detach()).double())
+            total += float((s**2).sum())
+            kept += float((s[:rank] ** 2).sum())
+    return kept / total if total else 1.0
+
+
+

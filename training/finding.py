@@ -1,0 +1,117 @@
+"""Stage 4: the reported finding of a comparison, read from the cited evidence.
+
+A cross-encoder over (question, evidence passage) with three outputs: the
+intervention significantly increased the outcome, significantly decreased it,
+or made no significant difference (Evidence Inference's labels, given by
+doctors for each evidence span). It starts from the packaged MiniLM; the top
+TRAINED_LAYERS transformer layers and a linear head train, the rest stays as
+packaged, so the shipped file holds only those layers (half precision).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from training.data import FINDINGS, Dataset, Question
+from training.phrasing import rephrase
+from training.text_models import load_base, mean_pool, tokenizer
+
+TRAINED_LAYERS = 3
+MAX_LENGTH = 192
+
+
+class FindingModel(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bert = load_base()
+        self.head = nn.Linear(self.bert.config.hidden_size, len(FINDINGS))
+        n = self.bert.config.num_hidden_layers
+        for name, p in self.bert.named_parameters():
+            p.requires_grad_(any(name.startswith(f"encoder.layer.{i}.") for i in range(n - TRAINED_LAYERS, n)))
+
+    def forward(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
+        h = self.bert(**x).last_hidden_state
+        logits: torch.Tensor = self.head(mean_pool(h, x["attention_mask"]))
+        return logits
+
+
+def pairs(questions: Sequence[Question], data: Dataset) -> list[tuple[Question, str, int]]:
+    """(question, evidence passage, label) for every answering unit of every labelled question."""
+    out = []
+    for q in questions:
+        if q.finding < 0:
+            continue
+        doc = data.docs[q.doc]
+        for i in sorted(q.positives):
+            out.append((q, doc.passage(i), q.finding))
+    return out
+
+
+def train(
+    examples: list[tuple[Question, str, int]],
+    *,
+    epochs: float = 3.0,
+    batch: int = 16,
+    lr: float = 5e-5,
+    seed: int = 13,
+    log: Callable[[str], None] = print,
+) -> FindingModel:
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    tok = tokenizer()
+    model = FindingModel()
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    steps = max(1, int(epochs * len(examples) / batch))
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps))
+    # Class weights: "significantly decreased" is the rarest label.
+    counts = np.bincount([e[2] for e in examples], minlength=len(FINDINGS)).astype(np.float64)
+    weight = torch.tensor(counts.sum() / (len(FINDINGS) * np.maximum(counts, 1)), dtype=torch.float32)
+    order: list[int] = []
+    t0 = time.perf_counter()
+    for step in range(steps):
+        if len(order) < batch:
+            order += rng.sample(range(len(examples)), len(examples))
+        chosen = [examples[order.pop()] for _ in range(batch)]
+        x = tok([rephrase(q, rng) for q, _, _ in chosen], [p for _, p, _ in chosen],
+                truncation="longest_first", max_length=MAX_LENGTH, padding=True, return_tensors="pt")
+        loss = nn.functional.cross_entropy(model(x), torch.tensor([y for _, _, y in chosen]), weight=weight)
+        loss.backward()
+        nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad()
+        if step % 25 == 0 or step == steps - 1:
+            log(f"  finding step {step + 1}/{steps}  loss {loss.item():.3f}  {time.perf_counter() - t0:.0f} s")
+    model.eval()
+    return model
+
+
+@torch.inference_mode()
+def predict(model: FindingModel, items: Sequence[tuple[str, str]], batch: int = 32) -> np.ndarray:
+    """Class logits for (question, passage) pairs."""
+    tok = tokenizer()
+    out = []
+    for s in range(0, len(items), batch):
+        chunk = items[s : s + batch]
+        x = tok([q for q, _ in chunk], [p for _, p in chunk], truncation="longest_first",
+                max_length=MAX_LENGTH, padding=True, return_tensors="pt")
+        out.append(model(x).numpy())
+    return np.concatenate(out) if out else np.zeros((0, len(FINDINGS)))
+
+
+def state(model: FindingModel) -> dict[str, torch.Tensor]:
+    """What ships: the trained layers (half precision) and the head."""
+    n = model.bert.config.num_hidden_layers
+    keep = tuple(f"encoder.layer.{i}." for i in range(n - TRAINED_LAYERS, n))
+    out = {f"bert.{k}": v.detach().half().contiguous() for k, v in model.bert.state_dict().items() if k.startswith(keep)}
+    out.update({f"head.{k}": v.detach().float().contiguous() for k, v in model.head.state_dict().items()})
+    return out

@@ -1,0 +1,337 @@
+"""The four training stages, run in order by `python -m training`.
+
+Each stage reads the public data (training.data), writes its part of the
+weights folder, and prints what it measured on its training folds. Stages 2
+and 3 run qa itself (the Engine) over indexes built with the stage-1 encoder,
+so the ranking and confidence models are fitted on exactly the features and
+candidates qa computes when answering.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import random
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from training import data as datasets
+from training import negatives
+
+ENCODER_EPOCHS = 2.0
+FINDING_EPOCHS = 2.0
+CV_FOLDS = 5
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# --- 1. encoder ------------------------------------------------------------------------------
+
+
+def encoder(out: Path, workdir: Path, seed: int) -> None:
+    from safetensors.torch import save_file
+
+    from qa.index.adapters import ENCODER
+    from training import encoder as enc
+
+    t0 = time.perf_counter()
+    ei = datasets.load_ei(("train",))
+    part_a = ei.select(["train-a"])
+    log(f"  EI train part a: {len(part_a)} questions over {len({q.doc for q in part_a})} articles ({time.perf_counter() - t0:.0f} s to read)")
+    hard = negatives.lexical(part_a, ei)
+    model = enc.train(part_a, ei, hard, epochs=ENCODER_EPOCHS, seed=seed, log=log)
+    delta = enc.low_rank_delta(model)
+    log(f"  stored rank {enc.RANK}: keeps {enc.kept_energy(model):.4f} of the change's energy")
+    save_file(delta, str(out / ENCODER), metadata={"base": "all-MiniLM-L6-v2", "rank": str(enc.RANK), "seed": str(seed)})
+    log(f"  wrote {out / ENCODER} ({(out / ENCODER).stat().st_size / 1e6:.1f} MB)")
+
+
+# --- 2. ranker -------------------------------------------------------------------------------
+
+
+def _corpora(workdir: Path) -> dict[str, tuple[Path, datasets.Dataset, list[datasets.Question]]]:
+    """The ranking stage's data sets, each as a corpus folder qa can index."""
+    from qa.answering.evaluate import load_squad
+
+    ei = datasets.load_ei(("train",))
+    part_b = ei.select(["train-b"])
+    ei_dir = workdir / "corpus-ei-b"
+    ei_dir.mkdir(exist_ok=True)
+    for name in sorted({q.doc for q in part_b}):
+        link = ei_dir / name
+        if not link.exists():
+            os.symlink(datasets.EI / "corpus" / name, link)
+    covid_dir = workdir / "corpus-covidqa"
+    load_squad(datasets.COVIDQA, covid_dir)  # writes one .txt per article
+    covid = datasets.load_covidqa()
+    storm = datasets.load_storm()
+    return {
+        "ei-b": (ei_dir, ei, part_b),
+        "covidqa": (covid_dir, covid, [q for q in covid.questions if q.positives]),
+        "storm": (datasets.STORM_CORPUS, storm, [q for q in storm.questions if q.positives]),
+    }
+
+
+def _groups(workdir: Path) -> dict[str, list]:
+    """qa's labelled candidates for every ranking question (cached in the workdir)."""
+    from qa.answering.ranking import FEATURES
+    from qa.config import Settings
+    from training.ranker import collect, open_engine
+
+    cache = workdir / "groups.pkl"
+    key = (os.environ["QA_WEIGHTS"], _digest(Path(os.environ["QA_WEIGHTS"]) / "encoder.safetensors"))
+    if cache.exists():
+        saved = pickle.loads(cache.read_bytes())
+        if saved["key"] == key:
+            return saved["groups"]
+    groups = {}
+    settings = Settings()
+    for name, (corpus, _, questions) in _corpora(workdir).items():
+        engine = open_engine(corpus, workdir / f"index-{name}", settings, log)
+        groups[name] = collect(engine, questions, FEATURES, log)
+        for g in groups[name]:
+            g.scored = []  # the Scored objects are rebuilt from features when needed
+    cache.write_bytes(pickle.dumps({"key": key, "groups": groups}))
+    return groups
+
+
+def _digest(path: Path) -> str:
+    from qa.index.adapters import digest
+
+    return digest(path) if path.exists() else ""
+
+
+def _article(g) -> str:  # type: ignore[no-untyped-def]
+    return f"{g.question.source}:{g.question.doc}"
+
+
+def _folds(groups: list, seed: int) -> list[int]:  # type: ignore[type-arg]
+    """Article-grouped folds: COVID-QA keeps its own folds, other articles are dealt out."""
+    articles = sorted({_article(g) for g in groups if g.question.source != "covidqa"})
+    random.Random(seed).shuffle(articles)
+    fold = {a: i % CV_FOLDS for i, a in enumerate(articles)}
+    return [int(g.question.split[4:]) if g.question.source == "covidqa" else fold[_article(g)] for g in groups]
+
+
+def ranker(out: Path, workdir: Path, seed: int) -> None:
+    from qa.answering.learned import RANKER
+    from qa.answering.ranking import FEATURES
+    from training.ranker import fit, precision_at_1
+
+    for stale in (RANKER, "confidence.json"):
+        (out / stale).unlink(missing_ok=True)  # features are collected with neither
+    by_set = _groups(workdir)
+    groups = [g for gs in by_set.values() for g in gs]
+    folds = _folds(groups, seed)
+    names = list(FEATURES)
+
+    def cv(use: list[str]) -> dict[str, tuple[float, float]]:
+        scores: dict[str, list[tuple[float, float]]] = {}
+        for k in range(CV_FOLDS):
+            train = [g for g, f in zip(groups, folds, strict=True) if f != k]
+            model = fit([_restrict(g, use) for g in train], use)
+            for name in by_set:
+                test = [g for g, f in zip(groups, folds, strict=True) if f == k and _set_of(g) == name]
+                if test:
+                    sub = [_restrict(g, use) for g in test]
+                    p1, mrr = precision_at_1(sub, model)
+                    scores.setdefault(name, []).append((p1 * len(test), mrr * len(test)))
+        out_: dict[str, tuple[float, float]] = {}
+        for name, rows in scores.items():
+            n = sum(1 for g in groups if _set_of(g) == name)
+            out_[name] = (sum(r[0] for r in rows) / n, sum(r[1] for r in rows) / n)
+        return out_
+
+    full = cv(names)
+    log("  held-out (article-grouped CV) P@1 / MRR@10 by data set, all features:")
+    for name, (p1, mrr) in full.items():
+        log(f"    {name:8s} {p1:.3f} / {mrr:.3f}")
+    log("  ablation: CV P@1 without each feature (mean over data sets; change from all features):")
+    base = np.mean([v[0] for v in full.values()])
+    kept = list(names)
+    for name in names:
+        rest = [n for n in names if n != name]
+        r = cv(rest)
+        m = np.mean([v[0] for v in r.values()])
+        log(f"    − {name:13s} {m:.3f} ({m - base:+.3f})")
+    model = fit([_restrict(g, kept) for g in groups], kept)
+    train_p1 = {name: precision_at_1([_restrict(g, kept) for g in gs], model) for name, gs in by_set.items()}
+    log("  training-fold P@1 / MRR@10 (the model fitted on all): " + ", ".join(f"{k} {v[0]:.3f} / {v[1]:.3f}" for k, v in train_p1.items()))
+    data = model.to_json()
+    data["settings"] = {"merge_margin": 0.0, "passage_margin": 0.0}
+    (out / RANKER).write_text(json.dumps(data, indent=1) + "\n")
+    log(f"  wrote {out / RANKER}")
+
+
+def _set_of(g) -> str:  # type: ignore[no-untyped-def]
+    return {"ei": "ei-b", "covidqa": "covidqa", "storm": "storm"}[g.question.source]
+
+
+def _restrict(g, use: list[str]):  # type: ignore[no-untyped-def]
+    from qa.answering.ranking import FEATURES
+
+    cols = [list(FEATURES).index(n) for n in use]
+    return type(g)(g.question, g.features[:, cols], g.labels, g.units)
+
+
+# --- 3. confidence ---------------------------------------------------------------------------
+
+
+def _fold_rankers(groups: list, folds: list[int], names: list[str]) -> list:  # type: ignore[type-arg]
+    from training.ranker import fit
+
+    return [fit([_restrict(g, names) for g, f in zip(groups, folds, strict=True) if f != k], names) for k in range(CV_FOLDS)]
+
+
+def _rescored(ranked: list, model) -> list:  # type: ignore[no-untyped-def,type-arg]
+    from qa.answering.ranking import Scored
+
+    x = np.array([[s.features[n] for n in model.features] for s in ranked], np.float64)
+    scores = model.scores(x)
+    out = [Scored(s.unit, float(v), s.features) for s, v in zip(ranked, scores, strict=True)]
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def confidence(out: Path, workdir: Path, seed: int) -> None:
+    """Cross-fitted: each question's ranking and confidence come from fits
+    that left its article's fold out, so the probabilities reported here (and
+    the fold weights bench/accuracy.py uses) are held-out ones."""
+    from qa.answering import confidence as conf
+    from qa.answering.evaluate import reliability
+    from qa.answering.learned import CONFIDENCE, RANKER
+    from qa.answering.ranking import rank
+    from qa.answering.scope import scope_of
+    from qa.config import Settings
+    from training.confidence import fit
+    from training.ranker import open_engine
+
+    ranker = json.loads((out / RANKER).read_text())
+    names = list(ranker["features"])
+    by_set = _groups(workdir)
+    groups = [g for gs in by_set.values() for g in gs]
+    folds = _folds(groups, seed)
+    fold_of = {g.question.id: f for g, f in zip(groups, folds, strict=True)}
+    rankers = _fold_rankers(groups, folds, names)
+    plain = Settings(trained=False)  # features only: every order below comes from a fold model
+    rows: list[tuple[str, int, dict[str, float], float]] = []  # (set, fold, features, label)
+    for name, (corpus, _, questions) in _corpora(workdir).items():
+        engine = open_engine(corpus, workdir / f"index-{name}", Settings(), log)
+        idx = engine.index
+        doc_ids = {d.path: n for n, d in enumerate(idx.docs)}
+        queries = [engine.prepare(q.text) for q in questions]
+        vecs = engine.embedder.encode([qq.dense_text for qq in queries])
+        for q, query, vec in zip(questions, queries, vecs, strict=True):
+            k = fold_of[q.id]
+            ranked = _rescored(rank(idx, query, vec, plain), rankers[k])
+            if not ranked:
+                continue
+            top = idx.units[ranked[0].unit]
+            hit = top.doc == doc_ids.get(q.doc) and datasets.answers(top, q.spans)
+            rows.append((name, k, conf.features(idx, query, ranked), float(hit)))
+            others = [d for d in range(len(idx.docs)) if d != doc_ids.get(q.doc)]
+            if others:  # the same question, of a corpus without its article: unanswerable
+                ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, others)), rankers[k])
+                if ranked:
+                    rows.append((name + "-without", k, conf.features(idx, query, ranked), 0.0))
+        log(f"  {name}: confidence features for {len(questions)} questions")
+    fnames = sorted(rows[0][2])
+    x = np.array([[r[2][n] for n in fnames] for r in rows])
+    y = np.array([r[3] for r in rows])
+    fold_arr = np.array([r[1] for r in rows])
+    p = np.zeros(len(y))
+    fold_models = []
+    for k in range(CV_FOLDS):
+        m = fit(x[fold_arr != k], y[fold_arr != k], fnames)
+        fold_models.append(m)
+        p[fold_arr == k] = m.probability(x[fold_arr == k])
+    table, ece = reliability(p, y)
+    log(f"  held-out (cross-fitted) reliability, ECE {ece:.3f}:")
+    for lo, mean_p, prec, n in table:
+        log(f"    [{lo:.1f}, {lo + 0.1:.1f})  confidence {mean_p:.3f}  precision {prec:.3f}  n={n}")
+    sure = p >= 0.9
+    log(f"  of {int(sure.sum())} answers with confidence >= 0.9, {y[sure].mean() if sure.any() else float('nan'):.3f} are right")
+    threshold = 0.5
+    final = fit(x, y, fnames)
+    (out / CONFIDENCE).write_text(json.dumps(final.to_json({"threshold": threshold}), indent=1) + "\n")
+    log(f"  wrote {out / CONFIDENCE}")
+    for k in range(CV_FOLDS):  # fold weights: what bench/accuracy.py asks held-out questions with
+        d = workdir / "folds" / str(k)
+        d.mkdir(parents=True, exist_ok=True)
+        for f in ("encoder.safetensors", "finding.safetensors", "finding.json"):
+            if (out / f).exists():
+                shutil.copyfile(out / f, d / f)
+        data = rankers[k].to_json()
+        data["settings"] = ranker.get("settings", {})
+        (d / RANKER).write_text(json.dumps(data, indent=1) + "\n")
+        (d / CONFIDENCE).write_text(json.dumps(fold_models[k].to_json({"threshold": threshold}), indent=1) + "\n")
+    (workdir / "folds" / "assignment.json").write_text(json.dumps(fold_of))
+    log(f"  wrote fold weights to {workdir / 'folds'}")
+
+
+# --- 4. finding ------------------------------------------------------------------------------
+
+
+def finding(out: Path, workdir: Path, seed: int) -> None:
+    from safetensors.torch import save_file
+
+    from training import finding as fm
+
+    ei = datasets.load_ei(("train",))
+    train = fm.pairs(ei.select(["train-a"]), ei)
+    held = fm.pairs(ei.select(["train-b"]), ei)
+    log(f"  {len(train)} labelled evidence passages to train on, {len(held)} to calibrate on")
+    model = fm.train(train, epochs=FINDING_EPOCHS, seed=seed, log=log)
+    logits = fm.predict(model, [(q.text, p) for q, p, _ in held])
+    y = np.array([label for _, _, label in held])
+    acc = float((logits.argmax(1) == y).mean())
+    conf = np.zeros((3, 3), int)
+    for t, p in zip(y, logits.argmax(1), strict=True):
+        conf[t, p] += 1
+    log(f"  accuracy on EI train part b given the gold evidence: {acc:.3f} (rows: true {FINDING_ORDER}, columns: predicted)\n{conf}")
+    temperature = _temperature(logits, y)
+    p = _softmax(logits / temperature)
+    threshold = _finding_threshold(p, y)
+    sure = p.max(1) >= threshold
+    log(f"  temperature {temperature:.2f}; shown at probability >= {threshold:.2f}: "
+        f"{sure.mean():.3f} of evidence passages, {(p.argmax(1) == y)[sure].mean():.3f} of them right")
+    save_file(fm.state(model), str(out / "finding.safetensors"), metadata={"base": "all-MiniLM-L6-v2", "seed": str(seed)})
+    (out / "finding.json").write_text(json.dumps({"temperature": round(temperature, 4), "threshold": round(threshold, 4),
+                                                  "max_length": fm.MAX_LENGTH}, indent=1) + "\n")
+    log(f"  wrote {out / 'finding.safetensors'} ({(out / 'finding.safetensors').stat().st_size / 1e6:.1f} MB) and finding.json")
+
+
+FINDING_ORDER = "increased, decreased, no difference"
+FINDING_PRECISION = 0.85
+"""A finding is shown when the calibrated probability reaches the lowest level at
+which this share of the calibration passages' findings are right."""
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum(1, keepdims=True)
+    return out
+
+
+def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood (a grid is enough for one number)."""
+    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
+    nll = [-np.log(_softmax(logits / t)[np.arange(len(y)), y] + 1e-12).mean() for t in grid]
+    return float(grid[int(np.argmin(nll))])
+
+
+def _finding_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    best = p.max(1)
+    right = p.argmax(1) == y
+    for t in np.round(np.arange(0.34, 1.0, 0.01), 2):
+        sure = best >= t
+        if sure.sum() >= 20 and right[sure].mean() >= FINDING_PRECISION:
+            return float(t)
+    return 0.99

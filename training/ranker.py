@@ -1,0 +1,130 @@
+"""Stage 2: the ranking model, fitted on the features qa computes at run time.
+
+For every training question, qa itself (the Engine, over an index built with
+the stage-1 encoder) proposes its candidates and computes their features
+(qa.answering.ranking); each candidate is labelled by the benchmarks' rule.
+A linear model over standardised features is fitted with a listwise loss: the
+softmax over a question's candidates should put its mass on the units that
+answer. Questions are weighted so that each data set counts by its number of
+articles, not of questions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+from qa.answering.engine import Engine
+from qa.answering.ranking import Scored, rank
+from qa.config import Settings
+from training.data import Question, answers
+
+
+@dataclass(slots=True)
+class Group:
+    """One question's candidates: feature rows, which answer, and where they are."""
+
+    question: Question
+    features: np.ndarray
+    labels: np.ndarray
+    units: list[int]
+    scored: list[Scored] = field(default_factory=list)
+
+
+def collect(engine: Engine, questions: Sequence[Question], names: Sequence[str], log: Callable[[str], None] = print) -> list[Group]:
+    """qa's candidates and features for each question, labelled."""
+    idx = engine.index
+    docs = {d.path: n for n, d in enumerate(idx.docs)}
+    groups = []
+    t0 = time.perf_counter()
+    queries = [engine.prepare(q.text) for q in questions]
+    vecs = engine.embedder.encode([qq.dense_text for qq in queries])
+    for n, (q, query, vec) in enumerate(zip(questions, queries, vecs, strict=True)):
+        ranked = rank(idx, query, vec, engine.settings)
+        doc = docs.get(q.doc, -1)
+        labels = np.array([idx.units[s.unit].doc == doc and answers(idx.units[s.unit], q.spans) for s in ranked], np.float64)
+        feats = np.array([[s.features[f] for f in names] for s in ranked], np.float64)
+        groups.append(Group(q, feats, labels, [s.unit for s in ranked], ranked))
+        if (n + 1) % 200 == 0:
+            log(f"  features for {n + 1}/{len(questions)} questions, {time.perf_counter() - t0:.0f} s")
+    return groups
+
+
+@dataclass(slots=True)
+class LinearRanker:
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": "linear",
+            "features": list(self.features),
+            "mean": self.mean.round(6).tolist(),
+            "scale": self.scale.round(6).tolist(),
+            "coef": self.coef.round(6).tolist(),
+        }
+
+
+def fit(groups: Sequence[Group], names: Sequence[str], weights: Sequence[float] | None = None, l2: float = 1e-3) -> LinearRanker:
+    """Listwise fit: maximise the log softmax mass each group puts on its answering units."""
+    use = [(g, w) for g, w in zip(groups, weights or [1.0] * len(groups), strict=True) if g.labels.any() and len(g.labels) > 1]
+    allx = np.concatenate([g.features for g, _ in use])
+    mean = allx.mean(0)
+    scale = allx.std(0)
+    scale[scale < 1e-9] = 1.0
+    xs = [(g.features - mean) / scale for g, _ in use]
+    ys = [g.labels > 0 for g, _ in use]
+    ws = np.array([w for _, w in use])
+    ws = ws / ws.sum()
+
+    def loss(coef: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros_like(coef)
+        for x, y, w in zip(xs, ys, ws, strict=True):
+            s = x @ coef
+            m = s.max()
+            e = np.exp(s - m)
+            z = e.sum()
+            zp = e[y].sum()
+            total -= w * (np.log(zp) - np.log(z))
+            p_all = e / z
+            p_pos = np.where(y, e / zp, 0.0)
+            grad -= w * ((p_pos - p_all) @ x)
+        total += l2 * float(coef @ coef)
+        grad += 2 * l2 * coef
+        return total, grad
+
+    res = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    return LinearRanker(tuple(names), mean, scale, res.x)
+
+
+def precision_at_1(groups: Iterable[Group], model: LinearRanker) -> tuple[float, float]:
+    """P@1 and MRR@10 of the model's order over the candidates (units, not merged passages)."""
+    p1 = mrr = 0.0
+    n = 0
+    for g in groups:
+        n += 1
+        if not len(g.labels):
+            continue
+        order = np.argsort(-model.scores(g.features), kind="stable")[:10]
+        hits = g.labels[order] > 0
+        p1 += float(hits[0])
+        first = np.flatnonzero(hits)
+        mrr += 1.0 / (first[0] + 1) if len(first) else 0.0
+    return p1 / max(n, 1), mrr / max(n, 1)
+
+
+def open_engine(corpus: Path, index: Path, settings: Settings, log: Callable[[str], None] = print) -> Engine:
+    engine = Engine(corpus, index, settings)
+    report = engine.open(progress=log)
+    log(f"  {corpus.name}: {report.action} ({report.documents} documents, {report.units} units, {report.seconds:.0f} s)")
+    return engine
