@@ -1,22 +1,40 @@
-"""Accuracy benchmark: qa against two naive pipelines, on the same data and model.
+"""Accuracy benchmark: training-fold and held-out figures side by side, qa against naive peers.
 
-    .venv/bin/python bench/accuracy.py [--gold tests/data/storm_gold.jsonl]
-                                       [--squad ../shared/benchmarks/covidqa/covidqa-dev.json]
+    .venv/bin/python bench/accuracy.py [--sets storm,covidqa,ei] [--no-peers] [--workdir .qa-eval]
+                                       [--folds .train/folds]
 
-The naive pipelines split each document into sentences with a plain regular
-expression (a full stop, question or exclamation mark followed by space), then
-retrieve with dense search alone (FAISS inner product over all-MiniLM-L6-v2
-vectors) or BM25 alone. All three are scored by the same rule (qa.answering.evaluate):
-P@1, P@3 and MRR@10 over the answerable questions, a citation longer than
-max(400, 1.5 × the gold length) never counting.
+What each row measures (training/ says how the weights were made):
+
+- STORM: the gold set trains the ranking and confidence models, so with the
+  shipped weights it is a training-fold figure; "held-out (CV)" asks it with
+  the cross-validation fold weights that left STORM out; storm_fresh.jsonl holds
+  questions written after training (held-out phrasings, some unanswerable).
+- COVID-QA dev: trains the ranking and confidence models (shipped: training
+  fold); "held-out (CV)" asks each article's questions with the fold weights
+  that left its article out.
+- Evidence Inference: train part b fits the ranking and confidence models
+  (shipped: training fold; CV: held out); the validation split is never
+  trained, tuned or chosen on — the truth.
+
+"corpus" asks each question of the whole data set's corpus; "scoped" asks it of
+its own article only (qa ask --doc), which is how a reader of one trial asks.
+Peers (same units where they can be, same scoring rule qa.answering.evaluate):
+qa untrained (the packaged MiniLM and the hand-set weights it had before
+training), and a plain regex sentence split retrieved by dense search alone
+(packaged MiniLM) or BM25 alone. The fold weights come from `python -m training`
+(its --workdir, default .train).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 import sys
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +48,22 @@ from qa.config import Settings  # noqa: E402
 from qa.index.embed import Embedder  # noqa: E402
 from qa.index.lexical import LexicalIndex  # noqa: E402
 from qa.models import Answer, Citation  # noqa: E402
+from qa.paths import WEIGHTS_ENV  # noqa: E402
 from qa.reading.files import corpus_files  # noqa: E402
 
+SHARED = ROOT.parent / "shared" / "benchmarks"
+EI = SHARED / "evidence-inference"
+COVIDQA = SHARED / "covidqa" / "covidqa-dev.json"
 _NAIVE = re.compile(r"(?<=[.!?])\s+")
 _TOKENS = re.compile(r"\w+")
+Asker = Callable[[list[evaluate.GoldItem]], list[Answer]]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --- peers -------------------------------------------------------------------------------------
 
 
 def naive_units(corpus: Path) -> list[Citation]:
@@ -54,68 +84,205 @@ def naive_units(corpus: Path) -> list[Citation]:
 
 
 class Naive:
-    """Plain sentence split; dense-only or BM25-only retrieval."""
+    """Plain sentence split; dense-only (packaged MiniLM) or BM25-only retrieval, optionally per document."""
 
-    def __init__(self, corpus: Path, embedder: Embedder) -> None:
-        import faiss
-
+    def __init__(self, corpus: Path) -> None:
         self.units = naive_units(corpus)
-        self.embedder = embedder
-        vecs = embedder.encode([u.text for u in self.units])
-        self.faiss = faiss.IndexFlatIP(vecs.shape[1])
-        self.faiss.add(vecs)
+        self.embedder = Embedder(Settings().model, trained=False)
+        self.vectors = self.embedder.encode([u.text for u in self.units])
         self.bm25 = LexicalIndex.build(_TOKENS.findall(u.text.lower()) for u in self.units)
+        self.doc = np.array([u.doc for u in self.units])
 
-    def answers(self, questions: list[str], mode: str, k: int = 10) -> list[Answer]:
-        out = []
-        if mode == "dense":
-            _, ids = self.faiss.search(self.embedder.encode(questions), k)
-            ranked = [list(r) for r in ids]
+    def ask(self, mode: str, scoped: bool) -> Asker:
+        def asker(items: list[evaluate.GoldItem]) -> list[Answer]:
+            qs = [i.question for i in items]
+            if mode == "dense":
+                scores = self.vectors @ self.embedder.encode(qs).T
+            out = []
+            for n, item in enumerate(items):
+                s = scores[:, n] if mode == "dense" else self.bm25.scores({t: 1.0 for t in _TOKENS.findall(item.question.lower())})
+                s = np.where(self.doc == item.doc, s, -np.inf) if scoped else s
+                top = [int(i) for i in np.argsort(-s, kind="stable")[:evaluate.MRR_DEPTH] if np.isfinite(s[i])]
+                out.append(Answer(item.question, None, False, [self.units[i] for i in top]))
+            return out
+
+        return asker
+
+
+# --- qa ----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def weights(folder: Path | None):  # type: ignore[no-untyped-def]
+    """qa's weights folder for the block (None: the shipped one)."""
+    old = os.environ.get(WEIGHTS_ENV)
+    if folder is not None:
+        os.environ[WEIGHTS_ENV] = str(folder)
+    else:
+        os.environ.pop(WEIGHTS_ENV, None)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(WEIGHTS_ENV, None)
         else:
-            ranked = []
-            for q in questions:
-                s = self.bm25.scores({t: 1.0 for t in _TOKENS.findall(q.lower())})
-                ranked.append(list(np.argsort(-s, kind="stable")[:k]))
-        for q, ids_ in zip(questions, ranked, strict=True):
-            cites = [self.units[i] for i in ids_ if i >= 0]
-            out.append(Answer(q, None, False, cites))
-        return out
+            os.environ[WEIGHTS_ENV] = old
 
 
-def run_set(name: str, corpus: Path, index: Path, items: list[evaluate.GoldItem], squad: bool) -> list[tuple[str, evaluate.Report]]:
+def qa_asker(engine: Engine, scoped: bool, folds: dict[str, int] | None = None, fold_dir: Path | None = None) -> Asker:
+    """qa's answers; with `folds`, each question asked with the weights of the fold that left it out."""
+
+    def ask(items: list[evaluate.GoldItem], folder: Path | None) -> list[Answer]:
+        with weights(folder):
+            docs = [[i.doc] if i.doc else None for i in items] if scoped else None
+            return engine.ask_many([i.question for i in items], k=evaluate.MRR_DEPTH, ids=[i.id for i in items], docs=docs)
+
+    def asker(items: list[evaluate.GoldItem]) -> list[Answer]:
+        if folds is None or fold_dir is None:
+            return ask(items, None)
+        out: dict[str, Answer] = {}
+        for k in sorted(set(folds.values())):
+            chosen = [i for i in items if folds.get(i.id) == k]
+            if chosen:
+                out.update((i.id, a) for i, a in zip(chosen, ask(chosen, fold_dir / str(k)), strict=True))
+        missing = [i.id for i in items if i.id not in out]
+        if missing:
+            raise SystemExit(f"no fold for {len(missing)} questions (e.g. {missing[0]}): rerun python -m training")
+        return [out[i.id] for i in items]
+
+    return asker
+
+
+def open_engine(corpus: Path, index: Path, trained: bool = True) -> Engine:
+    engine = Engine(corpus, index, Settings(trained=trained))
+    engine.open(progress=log)
+    return engine
+
+
+# --- data sets ---------------------------------------------------------------------------------
+
+
+def link_corpus(folder: Path, names: set[str]) -> Path:
+    """A corpus folder of some EI articles (symbolic links to the shared files)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in sorted(names):
+        link = folder / name
+        if not link.exists():
+            os.symlink(EI / "corpus" / name, link)
+    return folder
+
+
+def ei_items(split: str) -> list[evaluate.GoldItem]:
+    from training.data import ei_parts, ei_rows
+
+    items = evaluate.load_gold(EI / "questions.jsonl", "validation" if split == "validation" else "train")
+    if split == "validation":
+        return items
+    parts = ei_parts(ei_rows())
+    return [i for i in items if i.doc and parts.get(i.doc) == split]
+
+
+Row = tuple[str, str, str, evaluate.Report, evaluate.Report | None]
+
+
+def measure(data: str, split: str, system: str, asker: Asker, scoped_asker: Asker | None,
+            items: list[evaluate.GoldItem]) -> Row:
+    t0 = time.perf_counter()
+    report = evaluate.score(data, items, asker(items))
+    report.seconds = time.perf_counter() - t0
+    scoped = evaluate.score(data, items, scoped_asker(items)) if scoped_asker else None
+    log(f"  {data} {split} {system}: P@1 {report.p_at_1:.3f}" + (f", scoped {scoped.p_at_1:.3f}" if scoped else ""))
+    return data, split, system, report, scoped
+
+
+def storm(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
+    corpus = ROOT / "corpus"
+    engine = open_engine(corpus, args.workdir / "storm-index")
+    gold = evaluate.load_gold(ROOT / "tests/data/storm_gold.jsonl")
+    rows = [measure("STORM gold", "training fold", "qa", qa_asker(engine, False), None, gold)]
+    if folds:
+        rows.append(measure("STORM gold", "held-out (CV)", "qa", qa_asker(engine, False, folds, args.folds), None, gold))
+    fresh = ROOT / "tests/data/storm_fresh.jsonl"
+    if fresh.exists():
+        rows.append(measure("STORM fresh", "held-out phrasings", "qa", qa_asker(engine, False), None, evaluate.load_gold(fresh)))
+    if args.peers:
+        base = open_engine(corpus, args.workdir / "storm-index-untrained", trained=False)
+        rows.append(measure("STORM gold", "-", "qa untrained", qa_asker(base, False), None, gold))
+        if fresh.exists():
+            rows.append(measure("STORM fresh", "-", "qa untrained", qa_asker(base, False), None, evaluate.load_gold(fresh)))
+    return rows
+
+
+def covidqa(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
+    ws = evaluate.squad_workspace(COVIDQA, args.workdir)
+    items = evaluate.load_squad(COVIDQA, ws / "corpus")
+    engine = open_engine(ws / "corpus", ws / "index")
+    rows = [measure("COVID-QA dev", "training fold", "qa", qa_asker(engine, False), qa_asker(engine, True), items)]
+    if folds:
+        rows.append(measure("COVID-QA dev", "held-out (CV)", "qa",
+                            qa_asker(engine, False, folds, args.folds), qa_asker(engine, True, folds, args.folds), items))
+    if args.peers:
+        rows += peers("COVID-QA dev", ws / "corpus", ws / "index-untrained", items)
+    return rows
+
+
+def ei(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
     rows = []
-    engine = Engine(corpus, index, Settings())
-    engine.open(progress=lambda m: print(m, file=sys.stderr))
-    report = evaluate.run(lambda qs, ids: engine.ask_many(qs, k=10, ids=ids), name, items)
-    rows.append(("qa", report))
-    naive = Naive(corpus, engine.embedder)
+    for split in ("train-b", "validation"):
+        items = ei_items(split)
+        corpus = link_corpus(args.workdir / f"ei-{split}" / "corpus", {i.doc for i in items if i.doc})
+        engine = open_engine(corpus, args.workdir / f"ei-{split}" / "index")
+        name = f"EI {split}"
+        if split == "train-b":
+            rows.append(measure(name, "training fold", "qa", qa_asker(engine, False), qa_asker(engine, True), items))
+            if folds:
+                rows.append(measure(name, "held-out (CV)", "qa",
+                                    qa_asker(engine, False, folds, args.folds), qa_asker(engine, True, folds, args.folds), items))
+        else:
+            rows.append(measure(name, "held-out", "qa", qa_asker(engine, False), qa_asker(engine, True), items))
+            if args.peers:
+                rows += peers(name, corpus, args.workdir / f"ei-{split}" / "index-untrained", items)
+    return rows
+
+
+def peers(name: str, corpus: Path, untrained_index: Path, items: list[evaluate.GoldItem]) -> list[Row]:
+    base = open_engine(corpus, untrained_index, trained=False)
+    rows = [measure(name, "-", "qa untrained", qa_asker(base, False), qa_asker(base, True), items)]
+    naive = Naive(corpus)
     for mode in ("dense", "bm25"):
-        t0 = time.perf_counter()
-        r = evaluate.score(name, items, naive.answers([i.question for i in items], mode))
-        r.seconds = time.perf_counter() - t0
-        rows.append((f"naive split + {mode}", r))
+        rows.append(measure(name, "-", f"naive split + {mode}", naive.ask(mode, False), naive.ask(mode, True), items))
     return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--gold", type=Path, default=ROOT / "tests/data/storm_gold.jsonl")
-    ap.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="corpus of the gold file")
-    ap.add_argument("--squad", type=Path, default=ROOT.parent / "shared/benchmarks/covidqa/covidqa-dev.json")
+    ap.add_argument("--sets", default="storm,covidqa,ei", help="comma-separated: storm, covidqa, ei")
+    ap.add_argument("--no-peers", dest="peers", action="store_false", help="qa with the shipped and fold weights only")
     ap.add_argument("--workdir", type=Path, default=ROOT / ".qa-eval")
+    ap.add_argument("--folds", type=Path, default=ROOT / ".train" / "folds", help="fold weights of python -m training")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
-    table = []
-    table += run_set(args.gold.name, args.corpus, args.workdir / "gold-index", evaluate.load_gold(args.gold), False)
-    if args.squad.exists():
-        ws = evaluate.squad_workspace(args.squad, args.workdir)
-        items = evaluate.load_squad(args.squad, ws / "corpus")
-        table += run_set(args.squad.name, ws / "corpus", ws / "index", items, True)
-    print(f"{'data':<22} {'system':<22} {'P@1':>6} {'P@3':>6} {'MRR':>6} {'n':>5} {'abst. unans':>11} {'wrong abst.':>11} {'short ans.':>10} {'time s':>7}")
-    for system, r in table:
-        unans = "-" if r.abstained_unanswerable is None or system != "qa" else f"{r.abstained_unanswerable:.1%}"
-        wrong = f"{r.abstained_answerable:.1%}" if system == "qa" else "-"
-        short = f"{r.short_answer_accuracy:.1%}" if system == "qa" and r.short_answer_accuracy is not None else "-"
-        print(f"{r.name:<22} {system:<22} {r.p_at_1:6.3f} {r.p_at_3:6.3f} {r.mrr:6.3f} {r.answerable:5d} {unans:>11} {wrong:>11} {short:>10} {r.seconds:7.1f}")
+    assignment = args.folds / "assignment.json"
+    folds: dict[str, int] = json.loads(assignment.read_text()) if assignment.exists() else {}
+    if not folds:
+        log(f"no {assignment}: held-out (CV) rows need `python -m training` first; skipping them")
+    table: list[Row] = []
+    for s in args.sets.split(","):
+        table += {"storm": storm, "covidqa": covidqa, "ei": ei}[s.strip()](args, folds)
+    head = f"{'data':<14} {'split':<19} {'system':<20} {'P@1':>6} {'P@3':>6} {'MRR':>6} {'scoped':>6} {'n':>5} {'abst.unans':>10} {'wrong abst':>10} {'right|ans':>9} {'ECE':>6}"
+    print(head)
+    print("-" * len(head))
+    for data, split, system, r, sc in table:
+        unans = "-" if r.abstained_unanswerable is None or not system.startswith("qa") else f"{r.abstained_unanswerable:.1%}"
+        qa_row = system.startswith("qa")
+        wrong = f"{r.abstained_answerable:.1%}" if qa_row else "-"
+        right = f"{r.answered_right:.1%}" if qa_row and r.answered_right is not None else "-"
+        ece = f"{r.ece:.3f}" if qa_row and r.ece is not None else "-"
+        scoped = f"{sc.p_at_1:.3f}" if sc else "-"
+        print(f"{data:<14} {split:<19} {system:<20} {r.p_at_1:6.3f} {r.p_at_3:6.3f} {r.mrr:6.3f} {scoped:>6} {r.answerable:5d} {unans:>10} {wrong:>10} {right:>9} {ece:>6}")
+    if args.json:
+        args.json.write_text(json.dumps([{"data": d, "split": s, "system": y, **r.to_json(),
+                                          "scoped": sc.to_json() if sc else None} for d, s, y, r, sc in table], indent=1))
 
 
 if __name__ == "__main__":
