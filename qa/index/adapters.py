@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 ENCODER = "encoder.safetensors"
 """Adapter of the question/passage encoder (the dense index is built with it)."""
-RERANKER = "reranker.safetensors"
-"""Adapter and heads of the cross-encoder that reads question and passage together."""
 
 
 def weights_path(name: str) -> Path:
@@ -67,7 +65,7 @@ def merge_adapter(model: torch.nn.Module, tensors: dict[str, torch.Tensor], pref
                 weight = params.get(f"{layer}.weight")
                 if weight is None or weight.shape != (b.shape[0], value.shape[1]):
                     raise QAError(f"The trained weights do not fit the base model (layer {layer}).")
-                weight.add_((b.to(weight.dtype) @ value.to(weight.dtype)))
+                weight.add_(b.to(weight.dtype) @ value.to(weight.dtype))
             elif name.endswith(".lora_B"):
                 continue
             elif name in params:
