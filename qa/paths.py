@@ -12,6 +12,7 @@ CORPUS_ENV = "QA_CORPUS"
 INDEX_ENV = "QA_INDEX"
 MODEL_ENV = "QA_MODEL"
 WEIGHTS_ENV = "QA_WEIGHTS"
+CACHE_ENV = "QA_CACHE"
 
 
 def default_corpus_dir() -> Path:
@@ -39,3 +40,13 @@ def weights_dir() -> Path:
     else the qa/weights folder shipped with the package."""
     env = os.environ.get(WEIGHTS_ENV)
     return Path(env) if env else Path(__file__).resolve().parent / "weights"
+
+
+def cache_dir() -> Path:
+    """Files qa derives from its models and can always make again (ONNX graphs):
+    $QA_CACHE, else $XDG_CACHE_HOME/qa, else ~/.cache/qa."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "qa"

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# One cache of exported ONNX graphs for the session (exporting is seconds of work),
+# never the user's own.
+os.environ["QA_CACHE"] = tempfile.mkdtemp(prefix="qa-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"

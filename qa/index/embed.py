@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from qa.errors import QAError
+from qa.index import graphs
 from qa.index.adapters import ENCODER, digest, load_tensors, merge_adapter, weights_path
 
 if TYPE_CHECKING:
@@ -182,6 +183,7 @@ class Embedder:
         self.id = encoder_id(model, trained)
         """The encoder's name in index manifests (the model and its adapter)."""
         self._model: SentenceTransformer | None = None
+        self._graph: QueryGraph | None = None
 
     @property
     def model(self) -> SentenceTransformer:
@@ -235,3 +237,95 @@ class Embedder:
             finally:
                 if want != n:
                     torch.set_num_threads(n)
+
+    # --- questions through ONNX Runtime (qa.index.graphs) ----------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the torch model is loaded (a build or a torch encoding happened)."""
+        return self._model is not None
+
+    @property
+    def graph_key(self) -> str:
+        return graphs.graph_key("encoder", self.id, str(max_seq_length(self.model_name)))
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors of questions: through the exported graph when there is one that
+        agrees with the torch model (no torch import), else through torch, and
+        then the graph is exported for the next questions and processes."""
+        graph = self.query_graph()
+        if graph is not None:
+            return graph.encode(texts)
+        vecs = self.encode(texts)
+        self.export_graph()
+        return vecs
+
+    def query_graph(self) -> QueryGraph | None:
+        if self._graph is None and self.device in (None, "cpu"):
+            path = graphs.usable("encoder", self.graph_key)
+            if path is not None:
+                self._graph = QueryGraph(path, resolve_model(self.model_name), max_seq_length(self.model_name))
+        return self._graph
+
+    def export_graph(self) -> graphs.Record | None:
+        """Export the question encoder to ONNX unless that was tried already; only
+        when the torch model is loaded (after a build, or a question answered
+        with torch), so exporting never costs a torch import of its own."""
+        if self._model is None or self.device not in (None, "cpu") or graphs.tried("encoder", self.graph_key):
+            return None
+        import torch
+
+        model = self.model
+        transformer: Any = model[0].auto_model
+
+        class Pooled(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.transformer = transformer
+
+            def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
+                h = self.transformer(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+                m = attention_mask.unsqueeze(-1).to(h.dtype)
+                v = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+                return torch.nn.functional.normalize(v, dim=-1)
+
+        length = max_seq_length(self.model_name)
+        example = {k: torch.from_numpy(v) for k, v in graphs.batch_inputs(
+            graphs.tokenizer(resolve_model(self.model_name), length).encode_batch(["an example", "a longer example text"])).items()}
+        reference = self._encode(list(graphs.CHECK_TEXTS))
+
+        def check(path: Path) -> float:
+            got = QueryGraph(path, resolve_model(self.model_name), length, cached=False).encode(list(graphs.CHECK_TEXTS))
+            return graphs.least_cosine(got, reference)
+
+        return graphs.export("encoder", self.graph_key, Pooled().eval(), example, ["embedding"], check)
+
+
+@lru_cache(maxsize=8)
+def max_seq_length(name: str) -> int:
+    """The longest input the model reads, in tokens (sentence_bert_config.json; 256 for MiniLM)."""
+    try:
+        data = json.loads((Path(resolve_model(name)) / "sentence_bert_config.json").read_text("utf-8"))
+        return int(data.get("max_seq_length") or 256)
+    except (OSError, ValueError, QAError):
+        return 256
+
+
+class QueryGraph:
+    """The question encoder as an ONNX graph: tokenizers + ONNX Runtime, normalised
+    mean-pooled vectors like sentence-transformers', without torch."""
+
+    def __init__(self, path: Path, model_dir: str, max_length: int, *, cached: bool = True) -> None:
+        self.path = path
+        self.tokenizer = graphs.tokenizer(model_dir, max_length)
+        self.session = graphs.session(path) if cached else graphs.session.__wrapped__(path)
+
+    def encode(self, texts: list[str], batch: int = 64) -> np.ndarray:
+        out = []
+        for s in range(0, len(texts), batch):
+            # sentence-transformers strips each text before tokenising it
+            enc = self.tokenizer.encode_batch([t.strip() for t in texts[s : s + batch]])
+            out.append(self.session.run(["embedding"], graphs.batch_inputs(enc))[0])
+        if not out:
+            return np.zeros((0, 0), np.float32)
+        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)

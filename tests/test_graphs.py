@@ -1,0 +1,66 @@
+"""The ONNX graphs answer as the torch models do: question vectors agree with
+sentence-transformers' (cosine >= 0.9999) on the shipped corpus and on COVID-QA
+questions, and a graph that does not agree is never used."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.config import Settings
+from qa.index import graphs
+from qa.index.embed import Embedder
+
+COVIDQA = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "covidqa" / "covidqa-dev.json"
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    e = Embedder(Settings().model)
+    e.encode(["load the torch model"])
+    e.export_graph()
+    return e
+
+
+def texts_of_the_shipped_corpus(storm_engine) -> list[str]:  # type: ignore[no-untyped-def]
+    return [u.text for u in storm_engine.index.units]
+
+
+def test_the_export_passed_its_check(embedder: Embedder) -> None:
+    record = graphs.Record.read(graphs.graph_path("encoder", embedder.graph_key))
+    assert record is not None and record.ok, record
+    assert record.parity is not None and record.parity >= graphs.PARITY
+
+
+def test_question_vectors_match_torch_on_the_shipped_corpus(embedder: Embedder, storm_engine) -> None:  # type: ignore[no-untyped-def]
+    texts = texts_of_the_shipped_corpus(storm_engine)
+    graph = embedder.query_graph()
+    assert graph is not None
+    cos = (graph.encode(texts) * embedder.encode(texts)).sum(1)
+    assert len(texts) > 20 and cos.min() >= 0.9999
+
+
+def test_question_vectors_match_torch_on_covidqa_questions(embedder: Embedder) -> None:
+    if not COVIDQA.exists():
+        pytest.skip("COVID-QA is not next to this checkout")
+    data = json.loads(COVIDQA.read_text("utf-8"))
+    questions = [q["question"] for a in data["data"] for p in a["paragraphs"] for q in p["qas"]][:300]
+    graph = embedder.query_graph()
+    assert graph is not None
+    cos = (graph.encode(questions) * embedder.encode(questions)).sum(1)
+    assert cos.min() >= 0.9999
+
+
+def test_a_graph_that_disagrees_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> None:
+    monkeypatch.setenv("QA_CACHE", str(tmp_path))
+    fresh = Embedder(Settings().model)
+    fresh._model = embedder.model  # the same torch model, already loaded
+    monkeypatch.setattr(graphs, "least_cosine", lambda a, b: 0.5)
+    record = fresh.export_graph()
+    assert record is not None and not record.ok and "cosine" in record.why
+    assert fresh.query_graph() is None
+    vec = fresh.encode_queries(["What was the median duration of response?"])
+    assert np.allclose(vec, embedder.encode(["What was the median duration of response?"]), atol=1e-6)
