@@ -51,8 +51,10 @@ from common import (  # noqa: E402
 TARGETS = {
     "build_ratio": 0.9,
     "refresh_unchanged_s": {"covidqa": 0.5},
-    "warm_p50_s": {"storm": 0.015, "covidqa": 0.030},
+    "warm_p50_s": {"storm": 0.030, "covidqa": 0.030},
     "help_s": 0.3,
+    "cold_ask_s": 1.0,
+    "batch_qps": 60.0,
 }
 
 # --- workers (run in child processes) --------------------------------------------------------
@@ -75,7 +77,7 @@ def _cpu() -> float:
 def _encode_timer(engine: Any) -> dict[str, float]:
     """Wrap the engine's embedder so the time spent encoding is counted."""
     spent = {"seconds": 0.0, "texts": 0}
-    inner = engine.embedder.encode
+    inner = engine.embedder.encode_queries
 
     def encode(texts: list[str], **kw: Any) -> Any:
         t0 = time.perf_counter()
@@ -85,7 +87,7 @@ def _encode_timer(engine: Any) -> dict[str, float]:
             spent["seconds"] += time.perf_counter() - t0
             spent["texts"] += len(texts)
 
-    engine.embedder.encode = encode
+    engine.embedder.encode_queries = encode
     return spent
 
 
@@ -267,8 +269,21 @@ def worker_warm(a: argparse.Namespace) -> dict[str, Any]:
     texts = [engine.prepare(q).dense_text for q in questions]
     for text in texts:
         with Timer() as t:
-            engine.embedder.encode([text])
+            engine.embedder.encode_queries([text])
         floors.append(t.seconds)
+    # The finding reader's floor: one bare pass over a question and a passage.
+    from qa.answering.finding import finding_reader
+    from qa.paths import weights_dir
+
+    reader = finding_reader(weights_dir())
+    finding_floors = []
+    if reader.available:
+        pair = ("How did selinexor compare with placebo on overall survival?", ans.citations[0].text if ans.citations else "x")
+        reader.logits([pair])
+        for _ in range(20):
+            with Timer() as t:
+                reader.logits([pair])
+            finding_floors.append(t.seconds)
     one_by_one = len(questions) * a.repeats / sum(walls)
     return {
         "questions": len(questions),
@@ -280,6 +295,8 @@ def worker_warm(a: argparse.Namespace) -> dict[str, Any]:
         "parts_p50_s": {k: median(v) for k, v in parts.items()},
         "parts_p95_s": {k: percentile(v, 95) for k, v in parts.items()},
         "encode_floor_p50_s": median(floors),
+        "finding_floor_p50_s": median(finding_floors) if finding_floors else None,
+        "torch_loaded": "torch" in sys.modules,
         "one_by_one_qps": one_by_one,
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -330,23 +347,21 @@ def worker_coldask(a: argparse.Namespace) -> dict[str, Any]:
     from qa.answering.engine import Engine
 
     t_imports = time.perf_counter() - t0
-    with Timer() as t_torch:
-        import sentence_transformers  # noqa: F401
     engine = Engine(Path(a.corpus), Path(a.index), _settings())
-    with Timer() as t_model:
-        _ = engine.embedder.model
     with Timer() as t_index:
         report = engine.open()
+    with Timer() as t_model:
+        engine.warm_up()  # the question encoder's ONNX session (or torch, without a graph)
     with Timer() as t_answer:
         engine.ask(a.question)
     return {
         "imports_s": t_imports,
-        "torch_import_s": t_torch.seconds,
-        "model_load_s": t_model.seconds,
         "index_load_s": t_index.seconds,
         "index_action": report.action,
+        "model_load_s": t_model.seconds,
         "answer_s": t_answer.seconds,
         "total_s": time.perf_counter() - t0,
+        "torch_loaded": "torch" in sys.modules,
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -440,7 +455,8 @@ def bench_corpus(c: Corpus, a: argparse.Namespace) -> dict[str, Any]:
     r["cold_ask"] = _cli(["ask", question, "--corpus", str(c.corpus), "--index", str(c.index)], a.cold_repeats)
     parts = [_worker("coldask", c, 1, question=question) for _ in range(a.cold_repeats)]
     r["cold_ask"]["parts_s"] = {k: median([p[k] for p in parts]) for k in
-                                ("imports_s", "torch_import_s", "model_load_s", "index_load_s", "answer_s", "total_s")}
+                                ("imports_s", "index_load_s", "model_load_s", "answer_s", "total_s")}
+    r["cold_ask"]["torch_loaded"] = any(p["torch_loaded"] for p in parts)
     r["cold_ask"]["others_cpus"] = max([r["cold_ask"]["others_cpus"]] + [p["others_cpus"] for p in parts])
     return r
 
@@ -504,7 +520,10 @@ def render(res: dict[str, Any]) -> str:
                          f"p50 ≤ {t * 1000:.0f} ms: {_ok(w['p50_s'], t)}" if t else ""])
             rows.append([name, "  of which analyse / encode / rank (p50)",
                          " / ".join(fmt_seconds(p[k]) for k in ("analyse", "encode", "rank")), "", "", ""])
-            rows.append([name, "bare query encoding (the floor)", fmt_seconds(w["encode_floor_p50_s"]), "", "", ""])
+            rows.append([name, "bare query encoding (the floor)", fmt_seconds(w["encode_floor_p50_s"]), "", "",
+                         "torch loaded" if w.get("torch_loaded") else "no torch"])
+            if w.get("finding_floor_p50_s") is not None:
+                rows.append([name, "bare finding pass, one question + passage (its floor)", fmt_seconds(w["finding_floor_p50_s"]), "", "", ""])
             bt = r["batch"]
             rows.append([name, "one at a time (Engine.ask loop)", _rate(bt["one_by_one_qps"], "q/s"), "", _busy(bt), ""])
             rows.append([name, "Engine.ask_many, all at once", _rate(bt["ask_many_qps"], "q/s"), f"{bt['child_peak_rss_mb']:.0f}",
@@ -512,13 +531,15 @@ def render(res: dict[str, Any]) -> str:
             rows.append([name, "Engine.ask_many in chunks of 64 (as `qa batch`)", _rate(bt["chunked64_qps"], "q/s"), "", "", ""])
             cb = r["cli_batch"]
             rows.append([name, "`qa batch` CLI end to end (start-up included)",
-                         f"{_rate(cb['qps'], 'q/s')} ({fmt_seconds(cb['median_s'])})", f"{cb['peak_rss_mb']:.0f}", _busy(cb), ""])
+                         f"{_rate(cb['qps'], 'q/s')} ({fmt_seconds(cb['median_s'])})", f"{cb['peak_rss_mb']:.0f}", _busy(cb),
+                         f"≥ {TARGETS['batch_qps']:.0f} q/s: {_ok(cb['qps'], TARGETS['batch_qps'], True)}"])
         ca = r["cold_ask"]
         p = ca["parts_s"]
-        rows.append([name, "cold `qa ask`", fmt_seconds(ca["median_s"]), f"{ca['peak_rss_mb']:.0f}", _busy(ca), ""])
-        rows.append([name, "  imports / torch+ST import / model / index / answer",
-                     " / ".join(fmt_seconds(p[k]) for k in ("imports_s", "torch_import_s", "model_load_s", "index_load_s", "answer_s")),
-                     "", "", ""])
+        rows.append([name, "cold `qa ask`", fmt_seconds(ca["median_s"]), f"{ca['peak_rss_mb']:.0f}", _busy(ca),
+                     f"≤ {TARGETS['cold_ask_s']:.0f} s: {_ok(ca['median_s'], TARGETS['cold_ask_s'])}"])
+        rows.append([name, "  imports / index load / encoder session / answer",
+                     " / ".join(fmt_seconds(p[k]) for k in ("imports_s", "index_load_s", "model_load_s", "answer_s")),
+                     "", "", "torch loaded" if ca.get("torch_loaded") else "no torch"])
     lines.append(table(rows, ["corpus", "measure", "median", "peak RSS MiB", "busy", "target"]))
     return "\n".join(lines)
 
