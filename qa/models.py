@@ -92,6 +92,10 @@ class Finding:
         return f"{self.label} (model confidence {self.probability:.2f})"
 
 
+UNCERTAIN_BELOW = 0.7
+"""Answers with a lower confidence (a calibrated probability) carry a warning."""
+
+
 @dataclass(slots=True)
 class Answer:
     """The result of asking one question."""
@@ -108,6 +112,15 @@ class Answer:
     finding: Finding | None = None
     """For a comparison question, what the cited evidence reports (None when not
     asked, not known, or not known well enough to say)."""
+
+    @property
+    def uncertainty(self) -> str | None:
+        """A plain warning for an answer given with low confidence (None when confident
+        or when qa abstained), the same words in every front end."""
+        if self.abstained or self.confidence >= UNCERTAIN_BELOW:
+            return None
+        tens = max(1, round(self.confidence * 10))
+        return f"Uncertain: answers given with this confidence are right about {tens} times in 10. Check the passage."
 
     def to_json(self) -> dict[str, Any]:
         return {

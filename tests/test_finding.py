@@ -71,3 +71,18 @@ def test_the_chat_shows_a_line_for_the_finding() -> None:
     shown = asyncio.run(check(DECREASED))
     assert "Reported finding: significantly decreased (model confidence 0.93)" in shown
     assert "Reported finding" not in asyncio.run(check(None))
+
+
+def test_a_low_confidence_answer_says_it_is_uncertain_in_plain_words() -> None:
+    from qa.cli.output import print_answer
+    from qa.models import Answer, Citation
+
+    cite = Citation("a.txt", 0, 10, "0123456789", "", 1.0)
+    unsure = Answer("q?", "42", False, [cite], confidence=0.42)
+    sure = Answer("q?", "42", False, [cite], confidence=0.93)
+    abstained = Answer("q?", None, True, [cite], confidence=0.1)
+    assert unsure.uncertainty == "Uncertain: answers given with this confidence are right about 4 times in 10. Check the passage."
+    assert sure.uncertainty is None and abstained.uncertainty is None
+    out = io.StringIO()
+    print_answer(unsure, out)
+    assert "Answer: 42\nUncertain: answers given with this confidence are right about 4 times in 10." in out.getvalue()

@@ -65,6 +65,8 @@ def print_answer(ans: Answer, out: Any = None) -> None:
         print(f"Answer: {one_line(ans.answer)}", file=out)
     else:
         print("Answer: see the cited passage.", file=out)
+    if ans.uncertainty:
+        print(ans.uncertainty, file=out)
     if ans.finding is not None:
         print(f"Reported finding: {ans.finding.describe()}", file=out)
     print(file=out)

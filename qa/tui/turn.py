@@ -51,6 +51,10 @@ class TurnView(Vertical):
         color: $warning;
         text-style: bold;
     }
+    TurnView > .turn--uncertain {
+        padding-left: 2;
+        color: $warning;
+    }
     TurnView > .turn--error {
         padding-left: 2;
         color: $error;
@@ -140,6 +144,8 @@ class TurnView(Vertical):
                 line.append("see [1]", style="italic")
             line.append_text(confidence)
             widgets.append(Static(line, classes="turn--answer"))
+            if answer.uncertainty:
+                widgets.append(Static(Text(answer.uncertainty), classes="turn--uncertain"))
         if answer.finding is not None:
             widgets.append(Static(literal(f"Reported finding: {answer.finding.describe()}"), classes="turn--finding"))
         self.mount_all(widgets)
