@@ -77,7 +77,7 @@ def _cpu() -> float:
 def _encode_timer(engine: Any) -> dict[str, float]:
     """Wrap the engine's embedder so the time spent encoding is counted."""
     spent = {"seconds": 0.0, "texts": 0}
-    inner = engine.embedder.encode_queries
+    inner = engine.embedder.encode
 
     def encode(texts: list[str], **kw: Any) -> Any:
         t0 = time.perf_counter()
@@ -87,7 +87,7 @@ def _encode_timer(engine: Any) -> dict[str, float]:
             spent["seconds"] += time.perf_counter() - t0
             spent["texts"] += len(texts)
 
-    engine.embedder.encode_queries = encode
+    engine.embedder.encode = encode
     return spent
 
 
@@ -269,7 +269,7 @@ def worker_warm(a: argparse.Namespace) -> dict[str, Any]:
     texts = [engine.prepare(q).dense_text for q in questions]
     for text in texts:
         with Timer() as t:
-            engine.embedder.encode_queries([text])
+            engine.embedder.encode([text])
         floors.append(t.seconds)
     # The finding reader's floor: one bare pass over a question and a passage.
     from qa.answering.finding import finding_reader

@@ -85,7 +85,7 @@ class Engine:
 
     def warm_up(self) -> None:
         """Load the model and run one encoding, so the first answer is fast."""
-        self.embedder.encode_queries(["warm up"])
+        self.embedder.encode(["warm up"])
 
     def document_text(self, doc: int | str) -> str:
         """The canonical text citations point into (verified against the indexed hash)."""
@@ -138,7 +138,7 @@ class Engine:
         scope = self._scope(docs)
         query = self.prepare(question, previous)
         t1 = time.perf_counter()
-        qvec = self.embedder.encode_queries([query.dense_text])[0]
+        qvec = self.embedder.encode([query.dense_text])[0]
         t2 = time.perf_counter()
         ans = self._answer(query, qvec, k or self.settings.top_k, id, scope)
         t3 = time.perf_counter()
@@ -172,7 +172,7 @@ class Engine:
         """The vectors of these texts, encoding (in batches) only those not seen lately."""
         new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if new:
-            self._vectors.update(zip(new, self.embedder.encode_queries(new), strict=True))
+            self._vectors.update(zip(new, self.embedder.encode(new), strict=True))
         out = []
         for t in texts:
             self._vectors.move_to_end(t)

@@ -193,6 +193,10 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
+        if self._model is None:
+            configured = _configured_dimension(self.model_name)
+            if configured:
+                return configured  # without loading torch
         m = self.model
         get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
         dim = get()
@@ -206,6 +210,20 @@ class Embedder:
         return str(self.model.device.type)
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """Vectors of texts: through the ONNX graph of the model (qa.index.graphs) when
+        one agrees with the torch model, else through torch. On the CPU the graph is
+        exported the first time, and is faster than torch for a batch (measured in
+        docs/performance.md) and needs no torch import for a question."""
+        graph = self.query_graph()
+        if graph is None and self.device in (None, "cpu") and not graphs.tried("encoder", self.graph_key):
+            self.export_graph()
+            graph = self.query_graph()
+        if graph is not None:
+            return graph.encode(texts) if texts else np.zeros((0, self.dimension), np.float32)
+        return self.torch_encode(texts, progress=progress)
+
+    def torch_encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """Vectors through sentence-transformers: the reference the graph is checked against."""
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
         model = self.model
@@ -238,7 +256,7 @@ class Embedder:
                 if want != n:
                     torch.set_num_threads(n)
 
-    # --- questions through ONNX Runtime (qa.index.graphs) ----------------------------------
+    # --- the ONNX graph (qa.index.graphs) --------------------------------------------------
 
     @property
     def loaded(self) -> bool:
@@ -249,17 +267,6 @@ class Embedder:
     def graph_key(self) -> str:
         return graphs.graph_key("encoder", self.id, str(max_seq_length(self.model_name)))
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Vectors of questions: through the exported graph when there is one that
-        agrees with the torch model (no torch import), else through torch, and
-        then the graph is exported for the next questions and processes."""
-        graph = self.query_graph()
-        if graph is not None:
-            return graph.encode(texts)
-        vecs = self.encode(texts)
-        self.export_graph()
-        return vecs
-
     def query_graph(self) -> QueryGraph | None:
         if self._graph is None and self.device in (None, "cpu"):
             path = graphs.usable("encoder", self.graph_key)
@@ -268,10 +275,8 @@ class Embedder:
         return self._graph
 
     def export_graph(self) -> graphs.Record | None:
-        """Export the question encoder to ONNX unless that was tried already; only
-        when the torch model is loaded (after a build, or a question answered
-        with torch), so exporting never costs a torch import of its own."""
-        if self._model is None or self.device not in (None, "cpu") or graphs.tried("encoder", self.graph_key):
+        """Export the model to ONNX (loading torch) unless that was tried already."""
+        if self.device not in (None, "cpu") or graphs.tried("encoder", self.graph_key):
             return None
         import torch
 
@@ -320,12 +325,18 @@ class QueryGraph:
         self.tokenizer = graphs.tokenizer(model_dir, max_length)
         self.session = graphs.session(path) if cached else graphs.session.__wrapped__(path)
 
-    def encode(self, texts: list[str], batch: int = 64) -> np.ndarray:
-        out = []
-        for s in range(0, len(texts), batch):
-            # sentence-transformers strips each text before tokenising it
-            enc = self.tokenizer.encode_batch([t.strip() for t in texts[s : s + batch]])
-            out.append(self.session.run(["embedding"], graphs.batch_inputs(enc))[0])
-        if not out:
-            return np.zeros((0, 0), np.float32)
-        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+    def encode(self, texts: list[str], batch: int = 32) -> np.ndarray:
+        # sentence-transformers strips each text before tokenising it
+        encodings = self.tokenizer.encode_batch([t.strip() for t in texts]) if texts else []
+        # Longest first, in batches of similar lengths: little padding to compute.
+        order = sorted(range(len(texts)), key=lambda i: -sum(encodings[i].attention_mask))
+        out: np.ndarray | None = None
+        for s in range(0, len(order), batch):
+            chosen = order[s : s + batch]
+            longest = max(sum(encodings[i].attention_mask) for i in chosen)
+            inputs = graphs.batch_inputs([encodings[i] for i in chosen], longest)
+            vecs = self.session.run(["embedding"], inputs)[0]
+            if out is None:
+                out = np.zeros((len(texts), vecs.shape[1]), np.float32)
+            out[chosen] = vecs
+        return out if out is not None else np.zeros((0, 0), np.float32)

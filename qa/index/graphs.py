@@ -165,11 +165,14 @@ def tokenizer(model_dir: str, max_length: int) -> Any:
     return tok
 
 
-def batch_inputs(encodings: Sequence[Any]) -> dict[str, np.ndarray]:
+def batch_inputs(encodings: Sequence[Any], length: int | None = None) -> dict[str, np.ndarray]:
+    """The model's inputs for tokenised texts, cut to `length` tokens (the batch's
+    longest: the tokenizer pads to its whole call's longest)."""
+    n = length if length is not None else max((len(e.ids) for e in encodings), default=0)
     return {
-        "input_ids": np.array([e.ids for e in encodings], np.int64),
-        "attention_mask": np.array([e.attention_mask for e in encodings], np.int64),
-        "token_type_ids": np.array([e.type_ids for e in encodings], np.int64),
+        "input_ids": np.array([e.ids[:n] for e in encodings], np.int64),
+        "attention_mask": np.array([e.attention_mask[:n] for e in encodings], np.int64),
+        "token_type_ids": np.array([e.type_ids[:n] for e in encodings], np.int64),
     }
 
 
