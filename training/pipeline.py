@@ -119,10 +119,19 @@ def _folds(groups: list, seed: int) -> list[int]:  # type: ignore[type-arg]
     return [int(g.question.split[4:]) if g.question.source == "covidqa" else fold[_article(g)] for g in groups]
 
 
+def _fitter(kind: str, seed: int):  # type: ignore[no-untyped-def]
+    from training.ranker import fit, fit_trees
+
+    return fit if kind == "linear" else (lambda groups, names: fit_trees(groups, names, seed))
+
+
 def ranker(out: Path, workdir: Path, seed: int) -> None:
+    """The ranking model: a listwise linear model or LightGBM lambdarank trees, whichever
+    does better in article-grouped CV; then each feature kept only where leaving it out
+    costs CV P@1."""
     from qa.answering.learned import RANKER
     from qa.answering.ranking import FEATURES
-    from training.ranker import fit, precision_at_1
+    from training.ranker import precision_at_1
 
     for stale in (RANKER, "confidence.json"):
         (out / stale).unlink(missing_ok=True)  # features are collected with neither
@@ -131,7 +140,8 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
     folds = _folds(groups, seed)
     names = list(FEATURES)
 
-    def cv(use: list[str]) -> dict[str, tuple[float, float]]:
+    def cv(use: list[str], kind: str) -> dict[str, tuple[float, float]]:
+        fit = _fitter(kind, seed)
         scores: dict[str, list[tuple[float, float]]] = {}
         for k in range(CV_FOLDS):
             train = [g for g, f in zip(groups, folds, strict=True) if f != k]
@@ -148,17 +158,20 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
             out_[name] = (sum(r[0] for r in rows) / n, sum(r[1] for r in rows) / n)
         return out_
 
-    full = cv(names)
-    log("  held-out (article-grouped CV) P@1 / MRR@10 by data set, all features:")
-    for name, (p1, mrr) in full.items():
-        log(f"    {name:8s} {p1:.3f} / {mrr:.3f}")
-    log("  ablation: CV P@1 without each feature (mean over data sets; change from all features):")
-    base = np.mean([v[0] for v in full.values()])
+    means = {}
+    for kind in ("linear", "trees"):
+        full = cv(names, kind)
+        means[kind] = float(np.mean([v[0] for v in full.values()]))
+        log(f"  {kind}: held-out (article-grouped CV) P@1 / MRR@10 by data set, all features (mean P@1 {means[kind]:.3f}):")
+        for name, (p1, mrr) in full.items():
+            log(f"    {name:8s} {p1:.3f} / {mrr:.3f}")
+    kind = max(means, key=lambda k: means[k])
+    base = means[kind]
+    log(f"  chosen: {kind}. Ablation: CV P@1 without each feature (mean over data sets; change from all features):")
     pays: list[str] = []
     for name in names:
         rest = [n for n in names if n != name]
-        r = cv(rest)
-        m = np.mean([v[0] for v in r.values()])
+        m = float(np.mean([v[0] for v in cv(rest, kind).values()]))
         log(f"    − {name:13s} {m:.3f} ({m - base:+.3f})")
         if m < base:
             pays.append(name)
@@ -166,18 +179,17 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
     # set is kept only if, refitted, it does at least as well as all of them.
     kept = list(names)
     if pays != names:
-        fewer = cv(pays)
-        m = np.mean([v[0] for v in fewer.values()])
+        m = float(np.mean([v[0] for v in cv(pays, kind).values()]))
         log(f"  the {len(pays)} features whose removal costs P@1: CV {m:.3f} (all {len(names)}: {base:.3f})")
         if m >= base:
             kept = pays
             log(f"  dropped: {', '.join(n for n in names if n not in pays)}")
-    model = fit([_restrict(g, kept) for g in groups], kept)
+    model = _fitter(kind, seed)([_restrict(g, kept) for g in groups], kept)
     train_p1 = {name: precision_at_1([_restrict(g, kept) for g in gs], model) for name, gs in by_set.items()}
     log("  training-fold P@1 / MRR@10 (the model fitted on all): " + ", ".join(f"{k} {v[0]:.3f} / {v[1]:.3f}" for k, v in train_p1.items()))
     data = model.to_json()
     data["settings"] = _margins(out, workdir, data)
-    (out / RANKER).write_text(json.dumps(data, indent=1) + "\n")
+    (out / RANKER).write_text(json.dumps(data, indent=1 if kind == "linear" else None) + "\n")
     log(f"  wrote {out / RANKER}")
 
 
@@ -237,9 +249,8 @@ def _restrict(g, use: list[str]):  # type: ignore[no-untyped-def]
 # --- 3. confidence ---------------------------------------------------------------------------
 
 
-def _fold_rankers(groups: list, folds: list[int], names: list[str]) -> list:  # type: ignore[type-arg]
-    from training.ranker import fit
-
+def _fold_rankers(groups: list, folds: list[int], names: list[str], kind: str, seed: int) -> list:  # type: ignore[type-arg]
+    fit = _fitter(kind, seed)
     return [fit([_restrict(g, names) for g, f in zip(groups, folds, strict=True) if f != k], names) for k in range(CV_FOLDS)]
 
 
@@ -272,7 +283,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     groups = [g for gs in by_set.values() for g in gs]
     folds = _folds(groups, seed)
     fold_of = {g.question.id: f for g, f in zip(groups, folds, strict=True)}
-    rankers = _fold_rankers(groups, folds, names)
+    rankers = _fold_rankers(groups, folds, names, ranker.get("kind", "linear"), seed)
     plain = Settings(trained=False)  # features only: every order below comes from a fold model
     rows: list[tuple[str, int, dict[str, float], float]] = []  # (set, fold, features, label)
     for name, (corpus, _, questions) in _corpora(workdir).items():

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from qa.answering.engine import Engine
+from qa.answering.learned import TreeModel
 from qa.answering.ranking import Scored, rank
 from qa.config import Settings
 from training.data import Question, answers
@@ -107,7 +108,67 @@ def fit(groups: Sequence[Group], names: Sequence[str], weights: Sequence[float] 
     return LinearRanker(tuple(names), mean, scale, res.x)
 
 
-def precision_at_1(groups: Iterable[Group], model: LinearRanker) -> tuple[float, float]:
+TREE_PARAMS = {"num_leaves": 7, "learning_rate": 0.05, "min_data_in_leaf": 50, "feature_fraction": 0.9,
+               "bagging_fraction": 0.8, "bagging_freq": 1, "lambdarank_truncation_level": 10}
+TREES = 200
+
+
+@dataclass(slots=True)
+class TreeRanker:
+    """Gradient-boosted trees (LightGBM lambdarank), kept as the arrays qa evaluates
+    with NumPy (qa.answering.learned.TreeModel): no LightGBM at run time."""
+
+    features: tuple[str, ...]
+    data: dict[str, object]
+    model: TreeModel
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return self.model.score(x)
+
+    def to_json(self) -> dict[str, object]:
+        return dict(self.data)
+
+
+def fit_trees(groups: Sequence[Group], names: Sequence[str], seed: int = 13) -> TreeRanker:
+    """Lambdarank over the candidates of each question (single-threaded: reproducible)."""
+    import lightgbm as lgb
+
+    use = [g for g in groups if g.labels.any() and len(g.labels) > 1]
+    x = np.concatenate([g.features for g in use])
+    y = np.concatenate([(g.labels > 0).astype(int) for g in use])
+    params = {"objective": "lambdarank", "verbose": -1, "num_threads": 1, "seed": seed, "deterministic": True, **TREE_PARAMS}
+    booster = lgb.train(params, lgb.Dataset(x, y, group=[len(g.labels) for g in use]), TREES)
+    data = tree_arrays(booster.dump_model(), names)
+    return TreeRanker(tuple(names), data, TreeModel.from_json(data))
+
+
+def tree_arrays(dump: dict, names: Sequence[str]) -> dict[str, object]:  # type: ignore[type-arg]
+    """LightGBM's model dump as flat arrays per tree: internal nodes 0..k, leaves ~index."""
+    return {"kind": "trees", "features": list(names), "trees": [_flat(info["tree_structure"]) for info in dump["tree_info"]]}
+
+
+def _flat(tree: dict) -> dict[str, object]:  # type: ignore[type-arg]
+    arrays: dict[str, list] = {"feature": [], "threshold": [], "left": [], "right": [], "value": []}  # type: ignore[type-arg]
+
+    def walk(node: dict) -> int:  # type: ignore[type-arg]
+        if "leaf_value" in node:
+            arrays["value"].append(float(node["leaf_value"]))
+            return ~(len(arrays["value"]) - 1)
+        if node.get("decision_type", "<=") != "<=":
+            raise ValueError(f"unsupported split {node.get('decision_type')}")
+        i = len(arrays["feature"])
+        arrays["feature"].append(int(node["split_feature"]))
+        arrays["threshold"].append(float(node["threshold"]))
+        arrays["left"].append(0)
+        arrays["right"].append(0)
+        arrays["left"][i] = walk(node["left_child"])
+        arrays["right"][i] = walk(node["right_child"])
+        return i
+
+    return {"root": walk(tree), **arrays}
+
+
+def precision_at_1(groups: Iterable[Group], model: LinearRanker | TreeRanker) -> tuple[float, float]:
     """P@1 and MRR@10 of the model's order over the candidates (units, not merged passages)."""
     p1 = mrr = 0.0
     n = 0
