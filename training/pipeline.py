@@ -193,7 +193,7 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
     log(f"  wrote {out / RANKER}")
 
 
-MARGINS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+MARGINS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 """Candidate margins (in the ranking model's score units) for a neighbour to join a citation."""
 
 
