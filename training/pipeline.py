@@ -23,7 +23,7 @@ from training import data as datasets
 from training import negatives
 
 ENCODER_EPOCHS = 2.0
-FINDING_EPOCHS = 2.0
+FINDING_EPOCHS = 3.0
 CV_FOLDS = 5
 
 
