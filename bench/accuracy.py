@@ -141,8 +141,16 @@ def qa_asker(engine: Engine, scoped: bool, folds: dict[str, int] | None = None, 
         if folds is None or fold_dir is None:
             return ask(items, None)
         out: dict[str, Answer] = {}
-        for k in sorted(set(folds.values())):
-            chosen = [i for i in items if folds.get(i.id) == k]
+        # A question training never saw (an unanswerable one) goes with its article's fold;
+        # a gold file without documents (STORM: one article) is one fold.
+        by_doc: dict[str | None, list[int]] = {}
+        for i in items:
+            if i.id in folds:
+                by_doc.setdefault(i.doc, []).append(folds[i.id])
+        fold_of = {i.id: folds[i.id] if i.id in folds else max(set(by_doc.get(i.doc, [-1])), key=by_doc.get(i.doc, [-1]).count)
+                   for i in items}
+        for k in sorted(set(fold_of.values()) - {-1}):
+            chosen = [i for i in items if fold_of[i.id] == k]
             if chosen:
                 out.update((i.id, a) for i, a in zip(chosen, ask(chosen, fold_dir / str(k)), strict=True))
         missing = [i.id for i in items if i.id not in out]
@@ -153,8 +161,8 @@ def qa_asker(engine: Engine, scoped: bool, folds: dict[str, int] | None = None, 
     return asker
 
 
-def open_engine(corpus: Path, index: Path, trained: bool = True) -> Engine:
-    engine = Engine(corpus, index, Settings(trained=trained))
+def open_engine(corpus: Path, index: Path, trained: bool = True, **settings: bool) -> Engine:
+    engine = Engine(corpus, index, Settings(trained=trained, **settings))
     engine.open(progress=log)
     return engine
 
@@ -205,6 +213,12 @@ def storm(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
     fresh = ROOT / "tests/data/storm_fresh.jsonl"
     if fresh.exists():
         rows.append(measure("STORM fresh", "held-out phrasings", "qa", qa_asker(engine, False), None, evaluate.load_gold(fresh)))
+    if args.ablate:  # the hand-written contradiction rule on top of the confidence model
+        plain = open_engine(corpus, args.workdir / "storm-index", contradiction_abstains=False)
+        rows.append(measure("STORM gold", "training fold", "qa − contradiction", qa_asker(plain, False), None, gold))
+        if fresh.exists():
+            rows.append(measure("STORM fresh", "held-out phrasings", "qa − contradiction", qa_asker(plain, False), None,
+                                evaluate.load_gold(fresh)))
     if args.peers:
         base = open_engine(corpus, args.workdir / "storm-index-untrained", trained=False)
         rows.append(measure("STORM gold", "-", "qa untrained", qa_asker(base, False), None, gold))
@@ -261,6 +275,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=ROOT / ".qa-eval")
     ap.add_argument("--folds", type=Path, default=ROOT / ".train" / "folds", help="fold weights of python -m training")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--ablate", action="store_true", help="also STORM without the contradiction rule")
     args = ap.parse_args()
     assignment = args.folds / "assignment.json"
     folds: dict[str, int] = json.loads(assignment.read_text()) if assignment.exists() else {}

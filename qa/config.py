@@ -55,6 +55,12 @@ class Settings:
     """Use qa's trained weights (qa/weights) on the packaged model: the fine-tuned
     encoder for the index and questions, and the learned ranking. False: the base
     model and hand-set ranking weights (for comparison)."""
+    contradiction_abstains: bool = True
+    """Abstain whenever the best passage contradicts the question (another part, arm or
+    cohort, "X" where "non-X" is asked, a trial the corpus never names: the checks of
+    qa.answering.abstention), whatever the confidence model says: the training data
+    hold too few such questions for the model to learn it (bench/accuracy.py --ablate
+    measures what the rule does)."""
     device: str | None = None
     """Torch device for embedding ("cpu", "cuda"); None picks the best present."""
     batch_size: int = 64

@@ -58,5 +58,7 @@ def confidence(index: CorpusIndex, q: Query, ranked: list[Scored], settings: Set
         z = (answerability(index, q, ranked[0]) - threshold) / CONFIDENCE_SCALE
         return 1.0 / (1.0 + math.exp(-max(min(z, 50), -50))), DEFAULT_THRESHOLD
     f = features(index, q, ranked)
+    if f["contradiction"] and settings.contradiction_abstains:
+        return 0.0, model.get("threshold", DEFAULT_THRESHOLD)
     z = float(model.score(np.array([[f[name] for name in model.features]], np.float64))[0])
     return 1.0 / (1.0 + math.exp(-max(min(z, 50), -50))), model.get("threshold", DEFAULT_THRESHOLD)
