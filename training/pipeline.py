@@ -300,6 +300,12 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
             top = idx.units[ranked[0].unit]
             hit = top.doc == doc_ids.get(q.doc) and datasets.answers(top, q.spans)
             rows.append((name, k, conf.features(idx, query, ranked), float(hit)))
+            own = doc_ids.get(q.doc)
+            if own is not None and len(idx.docs) > 1:  # the same question asked of its article alone
+                ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, [own])), rankers[k])
+                if ranked:
+                    hit = idx.units[ranked[0].unit].doc == own and datasets.answers(idx.units[ranked[0].unit], q.spans)
+                    rows.append((name + "-scoped", k, conf.features(idx, query, ranked), float(hit)))
             others = [d for d in range(len(idx.docs)) if d != doc_ids.get(q.doc)]
             if others:  # the same question, of a corpus without its article: unanswerable
                 ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, others)), rankers[k])
@@ -314,7 +320,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     # 105 questions count as much as COVID-QA's 718, brought STORM's wrongly abstained
     # answerable questions from 29 to 14 but answered "What is the capital of France?":
     # STORM has no questions asked without their article to learn "not here" from.)
-    sets = np.array([r[0].removesuffix("-without") for r in rows])
+    sets = np.array([r[0].removesuffix("-without").removesuffix("-scoped") for r in rows])
     w = np.ones(len(rows))
     p = np.zeros(len(y))
     fold_models = []
@@ -325,7 +331,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     for name in sorted(set(sets)):
         sel = sets == name
         _, e = reliability(p[sel], y[sel])
-        answerable = sel & np.array([not r[0].endswith("-without") for r in rows])
+        answerable = sel & np.array([not r[0].endswith("-without") for r in rows])  # corpus-wide and scoped
         log(f"  {name}: held-out ECE {e:.3f}; answerable abstained (p < 0.5) {np.mean(p[answerable] < 0.5):.3f}, "
             f"unanswerable abstained {np.mean(p[sel & ~answerable] < 0.5):.3f}")
     table, ece = reliability(p, y)

@@ -3,7 +3,9 @@
 What qa knows once it has ranked becomes a few features of the best candidate
 (its score and lead over the next, the share of the ranking's probability it
 holds, its dense similarity and coverage, the share of the question's words
-the corpus never uses, whether it contradicts the question). The trained
+the corpus never uses, whether it contradicts the question, how many candidates
+there were: few in one short document, where the best is more often right).
+The trained
 confidence model (qa/weights/confidence.json, calibrated on held-out
 questions by training/) maps them to a probability, and qa abstains below the
 threshold fitted with it. Untrained, the old answerability score
@@ -44,6 +46,7 @@ def features(index: CorpusIndex, q: Query, ranked: list[Scored]) -> dict[str, fl
         "unknown": unknown_share(index, q),
         "contradiction": 1.0 if contradicts(index, q, top) else 0.0,
         "value": 1.0 if q.answer_type in VALUE_TYPES else 0.0,
+        "candidates": math.log1p(len(ranked)),
     }
 
 
