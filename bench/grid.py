@@ -1,6 +1,6 @@
 """The extraction grid at the size of a systematic review: 90 trial reports × the RCT preset.
 
-    .venv/bin/python bench/grid.py [--workdir .qa-eval] [--kill-after 20]
+    .venv/bin/python bench/grid.py [--workdir .qa-eval] [--kill-after 7]
 
 The 90 Evidence Inference validation articles (the corpus bench/accuracy.py
 builds) are asked every question of `qa grid --preset rct`, end to end through
@@ -44,7 +44,7 @@ def cells(journal: Path) -> list[tuple[str, str, str]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workdir", type=Path, default=ROOT / ".qa-eval")
-    ap.add_argument("--kill-after", type=float, default=20.0)
+    ap.add_argument("--kill-after", type=float, default=7.0, help="seconds before the SIGKILL (mid-run: the whole grid takes ~20 s here)")
     args = ap.parse_args()
     rows = [json.loads(x) for x in (EI / "questions.jsonl").read_text("utf-8").splitlines() if x.strip()]
     corpus = link_corpus(args.workdir / "ei-validation" / "corpus", {r["doc"] for r in rows if r["split"] == "validation"})

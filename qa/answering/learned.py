@@ -57,26 +57,36 @@ class LinearModel:
 @dataclass(frozen=True, slots=True)
 class TreeModel:
     """score = the sum of each tree's leaf (gradient-boosted trees fitted by training/
-    with LightGBM, evaluated here with NumPy: every tree's nodes as flat arrays, a
-    leaf numbered ~i)."""
+    with LightGBM, evaluated here with NumPy). The trees are padded into one array per
+    part (split feature, threshold, children: tree × node; leaf values: tree × leaf,
+    a leaf numbered ~i), so every row descends every tree at once, a level per step."""
 
     features: tuple[str, ...]
-    trees: tuple[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
-    """Per tree: root, split feature, threshold, left child, right child, leaf values."""
+    roots: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
     extra: tuple[tuple[str, float], ...] = ()
 
     def score(self, rows: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(rows), np.float64)
-        at = np.arange(len(rows))
-        for root, feature, threshold, left, right, value in self.trees:
-            node = np.full(len(rows), root, np.int64)
+        n_trees, width = self.feature.shape
+        base = np.arange(n_trees) * width  # each tree's first node in the flat arrays
+        feature, threshold = self.feature.ravel(), self.threshold.ravel()
+        left, right = self.left.ravel(), self.right.ravel()
+        flat_rows = np.ascontiguousarray(rows, np.float64).ravel()
+        row_base = (np.arange(len(rows)) * rows.shape[1])[:, None]
+        node = np.broadcast_to(self.roots, (len(rows), n_trees)).copy()
+        for _ in range(width + 1):  # no path is longer than a tree's internal nodes
             inner = node >= 0
-            while inner.any():
-                i = node[inner]
-                go_left = rows[at[inner], feature[i]] <= threshold[i]
-                node[inner] = np.where(go_left, left[i], right[i])
-                inner = node >= 0
-            out += value[~node]
+            if not inner.any():
+                break
+            at = np.where(inner, node, 0) + base
+            x = flat_rows.take(row_base + feature.take(at))
+            step = np.where(x <= threshold.take(at), left.take(at), right.take(at))
+            node = np.where(inner, step, node)
+        out: np.ndarray = self.value.ravel().take(~node + np.arange(n_trees) * self.value.shape[1]).sum(axis=1)
         return out
 
     def get(self, name: str, default: float) -> float:
@@ -85,15 +95,23 @@ class TreeModel:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TreeModel:
         names = tuple(str(n) for n in data["features"])
-        trees = []
-        for t in data["trees"]:
-            feature = np.asarray(t["feature"], np.int64)
-            if feature.size and (feature.min() < 0 or feature.max() >= len(names)):
-                raise ValueError("a split names a feature the model does not have")
-            trees.append((int(t["root"]), feature, np.asarray(t["threshold"], np.float64), np.asarray(t["left"], np.int64),
-                          np.asarray(t["right"], np.int64), np.asarray(t["value"], np.float64)))
+        trees = data["trees"]
+        inner = max([len(t["feature"]) for t in trees] + [1])
+        leaves = max([len(t["value"]) for t in trees] + [1])
+        shape = (len(trees), inner)
+        feature, left, right = (np.zeros(shape, np.int64) for _ in range(3))
+        threshold = np.zeros(shape, np.float64)
+        value = np.zeros((len(trees), leaves), np.float64)
+        for i, t in enumerate(trees):
+            n = len(t["feature"])
+            feature[i, :n], threshold[i, :n] = t["feature"], t["threshold"]
+            left[i, :n], right[i, :n] = t["left"], t["right"]
+            value[i, : len(t["value"])] = t["value"]
+        if feature.min() < 0 or feature.max() >= len(names):
+            raise ValueError("a split names a feature the model does not have")
+        roots = np.array([int(t["root"]) for t in trees], np.int64)
         extra = tuple((str(k), float(v)) for k, v in data.get("settings", {}).items())
-        return cls(names, tuple(trees), extra)
+        return cls(names, roots, feature, threshold, left, right, value, extra)
 
 
 Model = LinearModel | TreeModel
