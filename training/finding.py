@@ -115,3 +115,31 @@ def state(model: FindingModel) -> dict[str, torch.Tensor]:
     out = {f"bert.{k}": v.detach().half().contiguous() for k, v in model.bert.state_dict().items() if k.startswith(keep)}
     out.update({f"head.{k}": v.detach().float().contiguous() for k, v in model.head.state_dict().items()})
     return out
+
+FINDING_PRECISION = 0.85
+"""A finding is shown when the calibrated probability reaches the lowest level at
+which this share of the calibration passages' findings are right."""
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum(1, keepdims=True)
+    return out
+
+
+def temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood (a grid is enough for one number)."""
+    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
+    nll = [-np.log(softmax(logits / t)[np.arange(len(y)), y] + 1e-12).mean() for t in grid]
+    return float(grid[int(np.argmin(nll))])
+
+
+def display_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    best = p.max(1)
+    right = p.argmax(1) == y
+    for t in np.round(np.arange(0.34, 1.0, 0.01), 2):
+        sure = best >= t
+        if sure.sum() >= 20 and right[sure].mean() >= FINDING_PRECISION:
+            return float(t)
+    return 0.99

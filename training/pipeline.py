@@ -378,9 +378,9 @@ def finding(out: Path, workdir: Path, seed: int) -> None:
     for t, p in zip(y, logits.argmax(1), strict=True):
         conf[t, p] += 1
     log(f"  accuracy on EI train part b given the gold evidence: {acc:.3f} (rows: true {FINDING_ORDER}, columns: predicted)\n{conf}")
-    temperature = _temperature(logits, y)
-    p = _softmax(logits / temperature)
-    threshold = _finding_threshold(p, y)
+    temperature = fm.temperature(logits, y)
+    p = fm.softmax(logits / temperature)
+    threshold = fm.display_threshold(p, y)
     sure = p.max(1) >= threshold
     log(f"  temperature {temperature:.2f}; shown at probability >= {threshold:.2f}: "
         f"{sure.mean():.3f} of evidence passages, {(p.argmax(1) == y)[sure].mean():.3f} of them right")
@@ -391,30 +391,3 @@ def finding(out: Path, workdir: Path, seed: int) -> None:
 
 
 FINDING_ORDER = "increased, decreased, no difference"
-FINDING_PRECISION = 0.85
-"""A finding is shown when the calibrated probability reaches the lowest level at
-which this share of the calibration passages' findings are right."""
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    out: np.ndarray = e / e.sum(1, keepdims=True)
-    return out
-
-
-def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    """The temperature that minimises the negative log-likelihood (a grid is enough for one number)."""
-    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
-    nll = [-np.log(_softmax(logits / t)[np.arange(len(y)), y] + 1e-12).mean() for t in grid]
-    return float(grid[int(np.argmin(nll))])
-
-
-def _finding_threshold(p: np.ndarray, y: np.ndarray) -> float:
-    best = p.max(1)
-    right = p.argmax(1) == y
-    for t in np.round(np.arange(0.34, 1.0, 0.01), 2):
-        sure = best >= t
-        if sure.sum() >= 20 and right[sure].mean() >= FINDING_PRECISION:
-            return float(t)
-    return 0.99
