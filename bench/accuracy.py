@@ -14,7 +14,8 @@ What each row measures (training/ says how the weights were made):
   that left its article out.
 - Evidence Inference: train part b fits the ranking and confidence models
   (shipped: training fold; CV: held out); the validation split is never
-  trained, tuned or chosen on — the truth.
+  trained, tuned or chosen on — the truth; "held-out phrasings" asks it in four
+  templates training never used (training.phrasing.HELD_OUT_TEMPLATES).
 
 "corpus" asks each question of the whole data set's corpus; "scoped" asks it of
 its own article only (qa ask --doc), which is how a reader of one trial asks.
@@ -190,6 +191,20 @@ def ei_items(split: str) -> list[evaluate.GoldItem]:
     return [i for i in items if i.doc and parts.get(i.doc) == split]
 
 
+def held_out_phrasings(items: list[evaluate.GoldItem]) -> list[evaluate.GoldItem]:
+    """The same questions in the phrasings training never used (training.phrasing.HELD_OUT_TEMPLATES)."""
+    from training.data import ei_rows
+    from training.phrasing import HELD_OUT_TEMPLATES
+
+    slots = {r["id"]: (r["intervention"], r["comparator"], r["outcome"]) for r in ei_rows()}
+    out = []
+    for n, i in enumerate(items):
+        iv, cv, ov = slots[i.id]
+        text = HELD_OUT_TEMPLATES[n % len(HELD_OUT_TEMPLATES)].format(I=iv, C=cv, O=ov)
+        out.append(evaluate.GoldItem(i.id, text, i.gold, i.answer, i.doc, i.spans))
+    return out
+
+
 Row = tuple[str, str, str, evaluate.Report, evaluate.Report | None]
 
 
@@ -254,6 +269,8 @@ def ei(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
                                     qa_asker(engine, False, folds, args.folds), qa_asker(engine, True, folds, args.folds), items))
         else:
             rows.append(measure(name, "held-out", "qa", qa_asker(engine, False), qa_asker(engine, True), items))
+            reworded = held_out_phrasings(items)
+            rows.append(measure(name, "held-out phrasings", "qa", qa_asker(engine, False), qa_asker(engine, True), reworded))
             if args.peers:
                 rows += peers(name, corpus, args.workdir / f"ei-{split}" / "index-untrained", items)
     return rows

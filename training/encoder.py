@@ -40,11 +40,6 @@ def encode(model: nn.Module, texts: Sequence[str], max_length: int = 128, batch:
     return out
 
 
-def hard_negatives(q: Question, data: Dataset, ranked: Sequence[int], k: int) -> list[int]:
-    """The best-ranked units of the question's article that do not answer it."""
-    return [i for i in ranked if i not in q.positives][:k]
-
-
 def train(
     questions: list[Question],
     data: Dataset,

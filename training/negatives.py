@@ -23,14 +23,3 @@ def lexical(questions: Sequence[Question], data: Dataset, k: int = 12) -> dict[s
         scores = indexes[q.doc].scores({t: 1.0 for t in terms(q.text)})
         out[q.id] = [int(i) for i in np.argsort(-scores, kind="stable") if int(i) not in q.positives][:k]
     return out
-
-
-def dense(
-    questions: Sequence[Question], data: Dataset, qvecs: np.ndarray, unit_vecs: dict[str, np.ndarray], k: int = 12
-) -> dict[str, list[int]]:
-    """Per question, the k units of its article nearest to it that do not answer."""
-    out: dict[str, list[int]] = {}
-    for q, v in zip(questions, qvecs, strict=True):
-        sims = unit_vecs[q.doc] @ v
-        out[q.id] = [int(i) for i in np.argsort(-sims, kind="stable") if int(i) not in q.positives][:k]
-    return out
