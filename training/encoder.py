@@ -20,7 +20,7 @@ from torch import nn
 
 from training.data import Dataset, Question
 from training.phrasing import rephrase
-from training.text_models import load_base, mean_pool, tokenizer
+from training.text_models import load_base, mean_pool, optimiser, tokenizer, update
 
 RANK = 64
 """Rank of the stored change to each linear layer."""
@@ -63,9 +63,7 @@ def train(
     examples = [q for q in questions if q.positives and negatives.get(q.id)]
     steps = max(1, int(epochs * len(examples) / batch))
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps))
+    opt, sched = optimiser(params, steps, lr)
     order: list[int] = []
     t0 = time.perf_counter()
     for step in range(steps):
@@ -84,11 +82,7 @@ def train(
         qv = nn.functional.normalize(mean_pool(model(**qx).last_hidden_state, qx["attention_mask"]), dim=-1)
         pv = nn.functional.normalize(mean_pool(model(**px).last_hidden_state, px["attention_mask"]), dim=-1)
         loss = nn.functional.cross_entropy(scale * qv @ pv.T, torch.arange(len(chosen)))
-        loss.backward()
-        nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad()
+        update(loss, params, opt, sched)
         if step % 20 == 0 or step == steps - 1:
             log(f"  encoder step {step + 1}/{steps}  loss {loss.item():.3f}  {time.perf_counter() - t0:.0f} s")
     model.eval()

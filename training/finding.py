@@ -20,7 +20,7 @@ from torch import nn
 
 from training.data import FINDINGS, Dataset, Question
 from training.phrasing import rephrase
-from training.text_models import load_base, mean_pool, tokenizer
+from training.text_models import load_base, mean_pool, optimiser, tokenizer, update
 
 TRAINED_LAYERS = 3
 MAX_LENGTH = 192
@@ -69,9 +69,7 @@ def train(
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     steps = max(1, int(epochs * len(examples) / batch))
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps))
+    opt, sched = optimiser(params, steps, lr)
     # Class weights: "significantly decreased" is the rarest label.
     counts = np.bincount([e[2] for e in examples], minlength=len(FINDINGS)).astype(np.float64)
     weight = torch.tensor(counts.sum() / (len(FINDINGS) * np.maximum(counts, 1)), dtype=torch.float32)
@@ -84,11 +82,7 @@ def train(
         x = tok([rephrase(q, rng) for q, _, _ in chosen], [p for _, p, _ in chosen],
                 truncation="longest_first", max_length=MAX_LENGTH, padding=True, return_tensors="pt")
         loss = nn.functional.cross_entropy(model(x), torch.tensor([y for _, _, y in chosen]), weight=weight)
-        loss.backward()
-        nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad()
+        update(loss, params, opt, sched)
         if step % 25 == 0 or step == steps - 1:
             log(f"  finding step {step + 1}/{steps}  loss {loss.item():.3f}  {time.perf_counter() - t0:.0f} s")
     model.eval()

@@ -38,3 +38,20 @@ def load_base() -> nn.Module:
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     m = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+
+def optimiser(params: list[nn.Parameter], steps: int, lr: float) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW (weight decay 0.01) with a linear warm-up over a tenth of the steps, then a linear decay to 0."""
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps))
+    return opt, sched
+
+
+def update(loss: torch.Tensor, params: list[nn.Parameter], opt: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LambdaLR) -> None:
+    """One update: gradients clipped to norm 1."""
+    loss.backward()
+    nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad()

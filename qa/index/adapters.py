@@ -9,12 +9,12 @@ it makes in the index manifest: a changed adapter is a changed model.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import QAError
+from qa.index.durable import sha_file
 from qa.paths import weights_dir
 
 if TYPE_CHECKING:
@@ -31,11 +31,7 @@ def weights_path(name: str) -> Path:
 @lru_cache(maxsize=8)
 def digest(path: Path) -> str:
     """sha256 of a weights file (cached per process: files are read-only package data)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha_file(path)
 
 
 def load_tensors(path: Path) -> dict[str, torch.Tensor]:
