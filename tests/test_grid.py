@@ -8,10 +8,6 @@ import csv
 import io
 import json
 import signal
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,8 +21,8 @@ from qa.bulk.questions import read_questions
 from qa.cli import grid as grid_command
 from qa.cli import main
 from qa.models import Answer, Citation, Finding
+from tests.killing import kill_after_lines
 
-SAFETY_TIMEOUT = 600  # seconds; a guard against a hung child, never an assertion
 QUESTIONS = "id,question\nn,How many participants were randomised?\nfollow,How long was the follow-up?\nfunder,Who funded the trial?\n"
 RCT_IDS = ["design", "population", "n_randomised", "intervention", "comparator", "primary_outcome",
            "primary_result", "follow_up", "adverse_events", "funding", "registration"]
@@ -121,22 +117,9 @@ def test_resume_after_sigkill_mid_run(trials_dirs, tmp_path: Path, capsys: pytes
     q = write(tmp_path / "q.jsonl", "".join(json.dumps({"id": f"q{i}", "question": f"{phrasings[i % 5]} ({i})"}) + "\n" for i in range(60)))
     out = tmp_path / "grid.csv"
     journal = grid_paths(out, "csv").journal
-    child = subprocess.Popen(
-        [sys.executable, "-m", "qa", "grid", str(q), "-o", str(out), "--chunk", "1", "--corpus", str(corpus), "--index", str(index)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    err: list[str] = []
-    t = threading.Thread(target=lambda: err.extend(iter(child.stderr.readline, "")), daemon=True)
-    t.start()
-    deadline = time.monotonic() + SAFETY_TIMEOUT
-    while time.monotonic() < deadline and child.poll() is None:
-        if journal.exists() and journal.read_bytes().count(b"\n") >= 70:
-            break
-        time.sleep(0.01)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    t.join(5)
-    assert child.returncode == -signal.SIGKILL, "".join(err)
+    rc, err = kill_after_lines(["grid", str(q), "-o", str(out), "--chunk", "1", "--corpus", str(corpus), "--index", str(index)],
+                               journal, 70)
+    assert rc == -signal.SIGKILL, err
     before = journal.read_bytes().count(b"\n")
     assert 70 <= before < 180
     rc = main(["grid", str(q), "-o", str(out), "--resume", "--corpus", str(corpus), "--index", str(index)])

@@ -9,10 +9,6 @@ from __future__ import annotations
 import codecs
 import json
 import signal
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -24,8 +20,7 @@ from qa.cli import main
 from qa.errors import QAError
 from qa.models import Answer, Citation
 from tests.conftest import GOLD
-
-SAFETY_TIMEOUT = 600  # seconds; a guard against a hung child, never an assertion
+from tests.killing import kill_after_lines
 
 
 def write(path: Path, data: str | bytes) -> Path:
@@ -351,23 +346,9 @@ def test_resume_after_sigkill_mid_run(storm_dirs, tmp_path: Path, capsys: pytest
     questions = [{"id": f"g{i}", "question": gold[i % len(gold)]} for i in range(160)]
     q = write(tmp_path / "q.jsonl", "\n".join(json.dumps(r) for r in questions) + "\n")
     out = tmp_path / "out.jsonl"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "qa", "batch", str(q), "-o", str(out), "--chunk", "4",
-         "--corpus", str(corpus), "--index", str(index)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    err: list[str] = []
-    t = threading.Thread(target=lambda: err.extend(iter(child.stderr.readline, "")), daemon=True)
-    t.start()
-    deadline = time.monotonic() + SAFETY_TIMEOUT
-    while time.monotonic() < deadline and child.poll() is None:
-        if out.exists() and out.read_bytes().count(b"\n") >= 20:
-            break
-        time.sleep(0.01)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    t.join(5)
-    assert child.returncode == -signal.SIGKILL, "".join(err)
+    rc, err = kill_after_lines(["batch", str(q), "-o", str(out), "--chunk", "4", "--corpus", str(corpus), "--index", str(index)],
+                               out, 20)
+    assert rc == -signal.SIGKILL, err
     before = out.read_bytes().count(b"\n")
     assert 20 <= before < 160
     rc = main(["batch", str(q), "-o", str(out), "--resume", "--chunk", "64", "--corpus", str(corpus), "--index", str(index)])

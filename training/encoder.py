@@ -20,7 +20,7 @@ from torch import nn
 
 from training.data import Dataset, Question
 from training.phrasing import rephrase
-from training.text_models import load_base, mean_pool, optimiser, tokenizer, update
+from training.text_models import batches, load_base, mean_pool, optimiser, tokenizer, update
 
 RANK = 64
 """Rank of the stored change to each linear layer."""
@@ -64,12 +64,9 @@ def train(
     steps = max(1, int(epochs * len(examples) / batch))
     params = [p for p in model.parameters() if p.requires_grad]
     opt, sched = optimiser(params, steps, lr)
-    order: list[int] = []
     t0 = time.perf_counter()
-    for step in range(steps):
-        if len(order) < batch:
-            order += rng.sample(range(len(examples)), len(examples))
-        chosen = [examples[order.pop()] for _ in range(batch)]
+    for step, picked in enumerate(batches(len(examples), batch, steps, rng)):
+        chosen = [examples[i] for i in picked]
         qtexts, ptexts, ntexts = [], [], []
         for q in chosen:
             doc = data.docs[q.doc]

@@ -18,9 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from qa.answering.finding import softmax
 from training.data import FINDINGS, Dataset, Question
 from training.phrasing import rephrase
-from training.text_models import load_base, mean_pool, optimiser, tokenizer, update
+from training.text_models import batches, load_base, mean_pool, optimiser, tokenizer, update
 
 TRAINED_LAYERS = 3
 MAX_LENGTH = 192
@@ -73,12 +74,9 @@ def train(
     # Class weights: "significantly decreased" is the rarest label.
     counts = np.bincount([e[2] for e in examples], minlength=len(FINDINGS)).astype(np.float64)
     weight = torch.tensor(counts.sum() / (len(FINDINGS) * np.maximum(counts, 1)), dtype=torch.float32)
-    order: list[int] = []
     t0 = time.perf_counter()
-    for step in range(steps):
-        if len(order) < batch:
-            order += rng.sample(range(len(examples)), len(examples))
-        chosen = [examples[order.pop()] for _ in range(batch)]
+    for step, picked in enumerate(batches(len(examples), batch, steps, rng)):
+        chosen = [examples[i] for i in picked]
         x = tok([rephrase(q, rng) for q, _, _ in chosen], [p for _, p, _ in chosen],
                 truncation="longest_first", max_length=MAX_LENGTH, padding=True, return_tensors="pt")
         loss = nn.functional.cross_entropy(model(x), torch.tensor([y for _, _, y in chosen]), weight=weight)
@@ -113,13 +111,6 @@ def state(model: FindingModel) -> dict[str, torch.Tensor]:
 FINDING_PRECISION = 0.85
 """A finding is shown when the calibrated probability reaches the lowest level at
 which this share of the calibration passages' findings are right."""
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    out: np.ndarray = e / e.sum(1, keepdims=True)
-    return out
 
 
 def temperature(logits: np.ndarray, y: np.ndarray) -> float:

@@ -364,6 +364,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
 def finding(out: Path, workdir: Path, seed: int) -> None:
     from safetensors.torch import save_file
 
+    from qa.answering.finding import softmax
     from training import finding as fm
 
     ei = datasets.load_ei(("train",))
@@ -379,7 +380,7 @@ def finding(out: Path, workdir: Path, seed: int) -> None:
         conf[t, p] += 1
     log(f"  accuracy on EI train part b given the gold evidence: {acc:.3f} (rows: true {FINDING_ORDER}, columns: predicted)\n{conf}")
     temperature = fm.temperature(logits, y)
-    p = fm.softmax(logits / temperature)
+    p = softmax(logits / temperature)
     threshold = fm.display_threshold(p, y)
     sure = p.max(1) >= threshold
     log(f"  temperature {temperature:.2f}; shown at probability >= {threshold:.2f}: "

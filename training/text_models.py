@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import random
+from collections.abc import Iterator
 from functools import lru_cache
 
 import torch
@@ -55,3 +57,12 @@ def update(loss: torch.Tensor, params: list[nn.Parameter], opt: torch.optim.Opti
     opt.step()
     sched.step()
     opt.zero_grad()
+
+
+def batches(n: int, size: int, steps: int, rng: random.Random) -> Iterator[list[int]]:
+    """`steps` batches of `size` indices into n examples: shuffled passes, one after another."""
+    order: list[int] = []
+    for _ in range(steps):
+        if len(order) < size:
+            order += rng.sample(range(n), n)
+        yield [order.pop() for _ in range(size)]

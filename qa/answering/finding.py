@@ -134,10 +134,10 @@ class FindingReader:
         if graphs.tried("finding", self.key):
             return
         check_x = self._inputs([(q, p) for q, p in zip(graphs.CHECK_TEXTS, reversed(graphs.CHECK_TEXTS), strict=True)])
-        want = _softmax(self._torch_logits(check_x))
+        want = softmax(self._torch_logits(check_x))
 
         def check(path: Path) -> float:
-            got = _softmax(graphs.session.__wrapped__(path).run(["logits"], check_x)[0].astype(np.float64))
+            got = softmax(graphs.session.__wrapped__(path).run(["logits"], check_x)[0].astype(np.float64))
             return 1.0 - float(np.abs(got - want).max())  # 1 − the largest probability difference
 
         graphs.export("finding", self.key, self._torch, {k: torch.from_numpy(v) for k, v in example.items()}, ["logits"], check)
@@ -153,7 +153,7 @@ class FindingReader:
 
     def probabilities(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """Calibrated class probabilities for (question, passage) pairs."""
-        return _softmax(self.logits(pairs) / self.temperature)
+        return softmax(self.logits(pairs) / self.temperature)
 
     def read(self, question: str, passage: str) -> Finding | None:
         """The finding the passage reports, when the model is sure enough; else None."""
@@ -164,7 +164,8 @@ class FindingReader:
         return Finding(FINDING_LABELS[best], float(p[best])) if p[best] >= self.threshold else None
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of class scores."""
     z = z - z.max(1, keepdims=True)
     e = np.exp(z)
     out: np.ndarray = e / e.sum(1, keepdims=True)
