@@ -35,6 +35,16 @@ def stem(word: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, unify dashes and quotes, strip accents (for matching only)."""
+    # Short texts recur (the corpus's long forms, each question, each candidate).
+    return _fold_short(text) if len(text) <= 256 else _fold(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_short(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = text.translate(_FOLD).lower()
     if text.isascii():
         return text

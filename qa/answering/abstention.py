@@ -127,7 +127,7 @@ def _another_quantity(index: CorpusIndex, q: Query, i: int) -> bool:
     known = [t for t in measured(q.text) if doc in index.docs_with_term(t)]
     if not known:
         return False
-    unit_terms = set(index.unit_terms(i))
+    unit_terms = index.unit_terms(i).unique
     missing = [t for t in known if t not in unit_terms and not q.alternatives.get(t, set()) & unit_terms]
     return 2 * len(missing) >= len(known)
 

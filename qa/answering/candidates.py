@@ -20,22 +20,36 @@ NEIGHBOURS_OF = 20
 are scored too, so that a passage can be cited whole."""
 
 
+def whole_corpus_search(index: CorpusIndex, settings: Settings) -> bool:
+    """Whether an unscoped question searches FAISS (else every unit is a candidate)."""
+    return len(index.units) > 2 * settings.candidates
+
+
+def dense_search(index: CorpusIndex, qvecs: np.ndarray, settings: Settings) -> np.ndarray:
+    """The ids of each question's nearest units (a row per question; -1 pads), one
+    FAISS search for all of them."""
+    _, ids = index.faiss_index().search(np.ascontiguousarray(qvecs, np.float32), min(settings.candidates, len(index.units)))
+    return ids
+
+
 def candidates(
-    index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings, scope: Scope | None = None
-) -> tuple[np.ndarray, dict[int, float], np.ndarray]:
-    """Candidate unit ids, dense similarity of each, and BM25 scores of all units
-    (with a scope, only its units are candidates and scored: qa.answering.scope)."""
+    index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings, scope: Scope | None = None,
+    nearest: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate unit ids, the dense similarity of each, and BM25 scores of all units
+    (with a scope, only its units are candidates and scored: qa.answering.scope).
+    nearest: the question's row of dense_search, when a batch searched already."""
     n = len(index.units)
     k = min(settings.candidates, n)
     lex = index.lexical.scores(q.weights, q.groups) if scope is None else scoped_lexical(index, q, scope)
     if scope is not None:
         ids = scoped_ids(index, lex, qvec, settings, scope)
-    elif n <= 2 * settings.candidates:
+    elif not whole_corpus_search(index, settings):
         ids = np.arange(n)
     else:
-        _, dense_ids = index.faiss_index().search(qvec.reshape(1, -1), k)
+        near = dense_search(index, qvec.reshape(1, -1), settings)[0] if nearest is None else nearest
         top_lex = np.argpartition(-lex, k - 1)[:k]
-        ids = np.union1d(dense_ids[0][dense_ids[0] >= 0], top_lex[lex[top_lex] > 0])
+        ids = np.union1d(near[near >= 0], top_lex[lex[top_lex] > 0])
     sims = np.asarray(index.vectors[ids] @ qvec, dtype=np.float32)
     if len(ids) < n:
         # The sentences next to the likeliest candidates are candidates too: an
@@ -50,4 +64,4 @@ def candidates(
         if len(near):
             ids = np.concatenate([ids, near])
             sims = np.concatenate([sims, np.asarray(index.vectors[near] @ qvec, dtype=np.float32)])
-    return ids, dict(zip(ids.tolist(), sims.tolist(), strict=True)), lex
+    return ids, sims, lex

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.answering.candidates import dense_search, whole_corpus_search
 from qa.answering.confidence import VALUE_TYPES
 from qa.answering.confidence import confidence as answer_confidence
 from qa.answering.extract import short_answer
@@ -166,7 +167,13 @@ class Engine:
         queries = [prepared[q] if q in prepared else prepared.setdefault(q, self.prepare(q)) for q in questions]
         vecs = self._question_vectors([q.dense_text for q in queries])
         k = k or self.settings.top_k
-        return [self._answer(q, v, k, i, s) for q, v, i, s in zip(queries, vecs, ids, scopes, strict=True)]
+        nearest: list[np.ndarray | None] = [None] * len(queries)
+        whole = [n for n, s in enumerate(scopes) if s is None]
+        if whole and whole_corpus_search(self.index, self.settings):
+            found = dense_search(self.index, np.stack([vecs[n] for n in whole]), self.settings)
+            for n, row in zip(whole, found, strict=True):
+                nearest[n] = row
+        return [self._answer(q, v, k, i, s, near) for q, v, i, s, near in zip(queries, vecs, ids, scopes, nearest, strict=True)]
 
     def _question_vectors(self, texts: list[str]) -> list[np.ndarray]:
         """The vectors of these texts, encoding (in batches) only those not seen lately."""
@@ -198,9 +205,12 @@ class Engine:
             raise QAError("No document to ask: the list of documents is empty.")
         return scope_of(idx, ids)
 
-    def _answer(self, query: Query, qvec: np.ndarray, k: int, id: str | None, scope: Scope | None = None) -> Answer:
+    def _answer(
+        self, query: Query, qvec: np.ndarray, k: int, id: str | None, scope: Scope | None = None,
+        nearest: np.ndarray | None = None,
+    ) -> Answer:
         idx = self.index
-        ranked = rank(idx, query, qvec, self.settings, scope)
+        ranked = rank(idx, query, qvec, self.settings, scope, nearest)
         citations = self._citations(ranked, k, self.margin(query))
         confidence, threshold = answer_confidence(idx, query, ranked, self.settings)
         abstained = not ranked or confidence < threshold

@@ -57,36 +57,33 @@ class LinearModel:
 @dataclass(frozen=True, slots=True)
 class TreeModel:
     """score = the sum of each tree's leaf (gradient-boosted trees fitted by training/
-    with LightGBM, evaluated here with NumPy). The trees are padded into one array per
-    part (split feature, threshold, children: tree × node; leaf values: tree × leaf,
-    a leaf numbered ~i), so every row descends every tree at once, a level per step."""
+    with LightGBM, evaluated here with NumPy in the manner of QuickScorer).
+
+    Every split is tested for every row at once. A split a row fails (it goes right)
+    rules out the leaves of that split's left subtree, and the leaf the row reaches is
+    the leftmost leaf that no failed split ruled out. With each tree's leaves as bits,
+    left to right, a row's leaf is the lowest bit that none of its failed splits set:
+    a handful of array operations over all rows and trees, with no walk down them."""
 
     features: tuple[str, ...]
-    roots: np.ndarray
     feature: np.ndarray
+    """Split feature, tree × internal node (padded with splits that never fail)."""
     threshold: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
+    """Split threshold, tree × internal node: a row goes left when x <= threshold."""
+    ruled_out: np.ndarray
+    """Per split, the bits of the leaves a row that fails it cannot reach: its left subtree's."""
     value: np.ndarray
+    """Leaf values, tree × leaf numbered left to right (padded)."""
     extra: tuple[tuple[str, float], ...] = ()
 
     def score(self, rows: np.ndarray) -> np.ndarray:
         n_trees, width = self.feature.shape
-        base = np.arange(n_trees) * width  # each tree's first node in the flat arrays
-        feature, threshold = self.feature.ravel(), self.threshold.ravel()
-        left, right = self.left.ravel(), self.right.ravel()
-        flat_rows = np.ascontiguousarray(rows, np.float64).ravel()
-        row_base = (np.arange(len(rows)) * rows.shape[1])[:, None]
-        node = np.broadcast_to(self.roots, (len(rows), n_trees)).copy()
-        for _ in range(width + 1):  # no path is longer than a tree's internal nodes
-            inner = node >= 0
-            if not inner.any():
-                break
-            at = np.where(inner, node, 0) + base
-            x = flat_rows.take(row_base + feature.take(at))
-            step = np.where(x <= threshold.take(at), left.take(at), right.take(at))
-            node = np.where(inner, step, node)
-        out: np.ndarray = self.value.ravel().take(~node + np.arange(n_trees) * self.value.shape[1]).sum(axis=1)
+        x = np.asarray(rows, np.float64)[:, self.feature.ravel()].reshape(len(rows), n_trees, width)
+        fails = ~(x <= self.threshold)  # NaN fails, as LightGBM sends it right
+        bits = self.ruled_out.dtype.type
+        alive = ~np.bitwise_or.reduce(fails.astype(self.ruled_out.dtype) * self.ruled_out, axis=2)
+        leaf = np.bitwise_count((alive & (~alive + bits(1))) - bits(1)).astype(np.intp)  # lowest set bit
+        out: np.ndarray = self.value.ravel().take(leaf + np.arange(n_trees) * self.value.shape[1]).sum(axis=1)
         return out
 
     def get(self, name: str, default: float) -> float:
@@ -94,24 +91,51 @@ class TreeModel:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TreeModel:
+        """Trees as training/ writes them: per tree its root and, per internal node,
+        feature, threshold and children (a node id, or ~leaf), and its leaf values."""
         names = tuple(str(n) for n in data["features"])
         trees = data["trees"]
-        inner = max([len(t["feature"]) for t in trees] + [1])
-        leaves = max([len(t["value"]) for t in trees] + [1])
-        shape = (len(trees), inner)
-        feature, left, right = (np.zeros(shape, np.int64) for _ in range(3))
-        threshold = np.zeros(shape, np.float64)
-        value = np.zeros((len(trees), leaves), np.float64)
+        width = max([len(t["feature"]) for t in trees] + [1])
+        n_leaves = max([len(t["value"]) for t in trees] + [1])
+        if n_leaves > 64:
+            raise ValueError("a tree has more than 64 leaves")
+        dtype = next(d for d in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(d).bits >= n_leaves)
+        feature = np.zeros((len(trees), width), np.intp)
+        threshold = np.full((len(trees), width), np.inf)
+        ruled_out = np.zeros((len(trees), width), dtype)
+        value = np.zeros((len(trees), n_leaves), np.float64)
         for i, t in enumerate(trees):
+            order, left_leaves = _leaves_in_order(int(t["root"]), t["left"], t["right"])
+            if sorted(order) != list(range(len(t["value"]))):
+                raise ValueError("a tree's children do not reach each of its leaves once")
+            position = {leaf: k for k, leaf in enumerate(order)}
             n = len(t["feature"])
             feature[i, :n], threshold[i, :n] = t["feature"], t["threshold"]
-            left[i, :n], right[i, :n] = t["left"], t["right"]
-            value[i, : len(t["value"])] = t["value"]
+            for node, leaves in left_leaves.items():
+                ruled_out[i, node] = sum(1 << position[leaf] for leaf in leaves)
+            value[i, : len(order)] = [t["value"][leaf] for leaf in order]
         if feature.min() < 0 or feature.max() >= len(names):
             raise ValueError("a split names a feature the model does not have")
-        roots = np.array([int(t["root"]) for t in trees], np.int64)
         extra = tuple((str(k), float(v)) for k, v in data.get("settings", {}).items())
-        return cls(names, roots, feature, threshold, left, right, value, extra)
+        return cls(names, feature, threshold, ruled_out, value, extra)
+
+
+def _leaves_in_order(root: int, left: list[int], right: list[int]) -> tuple[list[int], dict[int, list[int]]]:
+    """A tree's leaves left to right, and the leaves under each internal node's left child."""
+    order: list[int] = []
+    under_left: dict[int, list[int]] = {}
+
+    def walk(node: int, depth: int) -> list[int]:
+        if node < 0:
+            order.append(~node)
+            return [~node]
+        if depth > len(left):
+            raise ValueError("a tree's children form a cycle")
+        under_left[node] = walk(left[node], depth + 1)
+        return under_left[node] + walk(right[node], depth + 1)
+
+    walk(root, 0)
+    return order, under_left
 
 
 Model = LinearModel | TreeModel

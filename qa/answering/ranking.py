@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -35,33 +36,62 @@ class Scored:
 
     unit: int
     score: float
-    features: dict[str, float]
+    row: np.ndarray
+    """The unit's features, in FEATURES order."""
+
+    @property
+    def features(self) -> dict[str, float]:
+        """The features by name."""
+        return dict(zip(FEATURES, self.row.tolist(), strict=True))
 
 
 FEATURES = tuple(Weights.__dataclass_fields__)
 
 
-def _coverage(q: Query, unit_terms: set[str], idf: dict[str, float]) -> float:
-    total = 0.0
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What every candidate of one question is compared with, worked out once."""
+
+    core: tuple[tuple[str, float, frozenset[str]], ...]
+    """Each core term once, with its IDF and the expansions that stand in for it."""
+    total: float
+    asked: frozenset[str]
+    """Every term the question weights (its own and the expansions)."""
+    wanted: frozenset[str]
+    """The core terms and their expansions: the words a value should sit near."""
+    pairs: tuple[tuple[str, str], ...]
+    answer_type: str | None
+    defined: tuple[str, ...]
+
+    @classmethod
+    def of(cls, q: Query, idf: dict[str, float]) -> _Asked:
+        core = tuple((t, idf[t], frozenset(q.alternatives.get(t, ()))) for t in dict.fromkeys(q.core))
+        wanted = frozenset(q.core).union(*q.alternatives.values())
+        pairs = tuple(itertools.pairwise(q.core)) if len(q.core) >= 2 else ()
+        return cls(core, sum(w for _, w, _ in core), frozenset(q.weights), wanted, pairs, q.answer_type, tuple(_defined_terms(q)))
+
+
+def _coverage(a: _Asked, unit: frozenset[str]) -> float:
+    """IDF share of the question's terms the unit holds (an expansion counts 0.8)."""
+    if not a.total:
+        return 0.0
     got = 0.0
-    for t in dict.fromkeys(q.core):
-        w = idf[t]
-        total += w
-        if t in unit_terms:
+    for t, w, alternatives in a.core:
+        if t in unit:
             got += w
-        elif q.alternatives.get(t, set()) & unit_terms:
+        elif alternatives and not alternatives.isdisjoint(unit):
             got += 0.8 * w
-    return got / total if total else 0.0
+    return got / a.total
 
 
-def _novelty(q: Query, unit_terms: set[str]) -> float:
+def _novelty(a: _Asked, unit: frozenset[str]) -> float:
     """Share of the unit's terms the question lacks: an answer adds something.
 
     A title or a topic sentence that merely restates the question scores low.
     """
-    if not unit_terms:
+    if not unit:
         return 0.0
-    return len(unit_terms - q.weights.keys()) / len(unit_terms)
+    return 1.0 - len(a.asked.intersection(unit)) / len(unit)
 
 
 def _doc_features(index: CorpusIndex, q: Query, idf: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -81,137 +111,154 @@ def _defined_terms(q: Query) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*", q.question) if sum(c.isupper() or c.isdigit() for c in w) >= 2]
 
 
-def _defines(terms_: list[str], text: str) -> float:
+def _defines(terms_: tuple[str, ...], text: str) -> float:
     """1 when the unit defines one of the question's abbreviations: "Exportin 1 (XPO1)"."""
     return 1.0 if any(f"({t}" in text or f"{t} (" in text for t in terms_) else 0.0
 
 
-def _proximity(q: Query, text: str, kind: str, cache: dict[str, list[int]]) -> float:
+# Candidates recur from question to question (a batch asks one article many
+# things), so what depends on a unit's text alone is worked out once per text.
+@lru_cache(maxsize=1 << 16)
+def _values(answer_type: str, text: str) -> tuple[int, ...]:
+    """Where the values of a kind start in a text."""
+    return tuple(m.start() for m in UNIT_TYPES[answer_type].finditer(text))
+
+
+@lru_cache(maxsize=1 << 13)
+def _word_ends(text: str) -> tuple[tuple[str, int], ...]:
+    """Each word's stem and where it ends (in the folded text)."""
+    return tuple((stem(m.group()), m.end()) for m in _WORD.finditer(fold(text)))
+
+
+_LABEL = re.compile(r"^([^:]{2,60}):\s+\S")
+
+
+@lru_cache(maxsize=1 << 16)
+def _label_terms(text: str) -> tuple[str, ...]:
+    """The terms of a "Label: value" item's label (none when it has no short label)."""
+    m = _LABEL.match(text)
+    label = terms(m.group(1)) if m else []
+    return tuple(label) if len(label) <= 8 else ()
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_short(text: str) -> bool:
+    return len(text.split()) < 5
+
+
+def _proximity(a: _Asked, text: str) -> float:
     """How close a value of the asked-for kind sits to a word of the question."""
-    if not q.answer_type or q.answer_type in ("reference", "reason"):
+    if not a.answer_type or a.answer_type in ("reference", "reason"):
         return 0.0
-    values = [m.start() for m in UNIT_TYPES[q.answer_type].finditer(text)]
+    values = _values(a.answer_type, text)
     if not values:
         return 0.0
-    positions = cache.get(text)
-    if positions is None:
-        positions = cache[text] = _positions(q, text)
+    positions = [end for s, end in _word_ends(text) if s in a.wanted]
     if not positions:
         return 0.0
     d = min(abs(v - p) for v in values for p in positions)
     return 1.0 / (1.0 + d / 20.0)
 
 
-def _positions(q: Query, text: str) -> list[int]:
-    wanted = set(q.core)
-    for alts in q.alternatives.values():
-        wanted |= alts
-    return [m.end() for m in _WORD.finditer(fold(text)) if stem(m.group()) in wanted]
-
-
-
-_LABEL = re.compile(r"^([^:]{2,60}):\s+\S")
-
-
-def _label(q: Query, text: str) -> float:
+def _label(a: _Asked, text: str) -> float:
     """For "Label: value" items, the share of the label's terms the question asks about.
 
     "Mortality during study: n=28" is all about what "How many died?" asks;
     "Causes of mortality: …" only half.
     """
-    m = _LABEL.match(text)
-    if not m:
-        return 0.0
-    label = terms(m.group(1))
-    if not label or len(label) > 8:
-        return 0.0
-    wanted = set(q.core).union(*q.alternatives.values()) if q.alternatives else set(q.core)
-    return sum(t in wanted for t in label) / len(label)
+    label = _label_terms(text)
+    return sum(t in a.wanted for t in label) / len(label) if label else 0.0
 
 
-def _holds(answer_type: str | None, text: str, kind: str) -> float:
+def _holds(a: _Asked, text: str, kind: str) -> float:
     """1 when the unit holds a value of the asked-for kind (only that pattern is tried)."""
-    if not answer_type:
+    if not a.answer_type:
         return 0.0
-    if answer_type == "reference" and kind == "reference":
+    if a.answer_type == "reference" and kind == "reference":
         return 1.0
-    return 1.0 if UNIT_TYPES[answer_type].search(text) else 0.0
+    return 1.0 if _values(a.answer_type, text) else 0.0
 
 
-def _phrase(q: Query, unit_terms: list[str]) -> float:
-    core = q.core
-    if len(core) < 2:
+def _phrase(a: _Asked, unit: frozenset[tuple[str, str]]) -> float:
+    """Share of the question's adjacent term pairs that the unit holds as pairs."""
+    if not a.pairs:
         return 0.0
-    pairs = set(itertools.pairwise(unit_terms))
-    qp = list(itertools.pairwise(core))
-    return sum(p in pairs for p in qp) / len(qp)
+    return sum(p in unit for p in a.pairs) / len(a.pairs)
 
 
-def rank(index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings, scope: Scope | None = None) -> list[Scored]:
-    """Candidates for the question (from the scope's documents only, when given), best first."""
-    ids, dense, lex = candidates(index, q, qvec, settings, scope)
+def _neighbours(index: CorpusIndex, ids: np.ndarray, qvec: np.ndarray) -> np.ndarray:
+    """Per candidate, the best dense similarity of the unit before or after it in its
+    document (0 when neither is closer than that)."""
+    n = len(index.units)
+    docs = index.unit_docs
+    best = np.zeros(len(ids), np.float32)
+    for step in (-1, 1):
+        j = ids + step
+        ok = (j >= 0) & (j < n)
+        ok[ok] = docs[j[ok]] == docs[ids[ok]]
+        sims = np.asarray(index.vectors[j[ok]] @ qvec, np.float32)
+        best[ok] = np.maximum(best[ok], sims)
+    return best
+
+
+def _documents(docs: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Per candidate, its document's relevance (the mean of the document's three best
+    candidates by base score) less the best document's."""
+    per_doc: dict[int, list[float]] = {}
+    for d, b in zip(docs.tolist(), base.tolist(), strict=True):
+        per_doc.setdefault(d, []).append(b)
+    score = {d: float(np.mean(sorted(v, reverse=True)[:3])) for d, v in per_doc.items()}
+    best = max(score.values())
+    return np.array([score[d] - best for d in docs.tolist()], np.float64)
+
+
+def rank(
+    index: CorpusIndex, q: Query, qvec: np.ndarray, settings: Settings, scope: Scope | None = None,
+    nearest: np.ndarray | None = None,
+) -> list[Scored]:
+    """Candidates for the question (from the scope's documents only, when given), best
+    first. nearest: the question's nearest units, when a batch searched FAISS at once."""
+    ids, dense, lex = candidates(index, q, qvec, settings, scope, nearest)
     if len(ids) == 0:
         return []
-    w = settings.weights
-    lex_max = float(lex[ids].max()) if len(ids) else 0.0
+    lex_max = float(lex[ids].max())
     lex_max = lex_max if lex_max > 0 else 1.0
     idf = {t: index.lexical.idf_of(t) for t in q.core}
     doc_cover, title_cover = _doc_features(index, q, idf) if scope is None else scoped_doc_features(index, idf, scope)
-    defined = _defined_terms(q)
-    pos_cache: dict[str, list[int]] = {}
-    # Neighbour similarity needs the vectors of units next to each candidate.
-    neighbours: dict[int, float] = {}
+    asked = _Asked.of(q, idf)
+    docs = index.unit_docs[ids]
+    x = np.zeros((len(ids), len(FEATURES)), np.float64)
+    col = {name: k for k, name in enumerate(FEATURES)}
+    x[:, col["dense"]] = dense
+    x[:, col["lexical"]] = lex[ids] / lex_max
+    x[:, col["neighbour"]] = _neighbours(index, ids, qvec)
+    x[:, col["doc_coverage"]] = doc_cover[docs]
+    x[:, col["title"]] = title_cover[docs]
+    per_unit = ("coverage", "novelty", "length", "phrase", "answer_type", "proximity", "defines", "label", "short")
     units = index.units
-    for i in ids.tolist():
-        u = units[i]
-        best = -1.0
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(units) and units[j].doc == u.doc:
-                s = dense.get(j)
-                if s is None:
-                    s = float(index.vectors[j] @ qvec)
-                    dense[j] = s
-                best = max(best, s)
-        neighbours[i] = max(best, 0.0)
-    base: dict[int, float] = {}
-    rows: list[tuple[int, dict[str, float]]] = []
+    values = []
     for i in ids.tolist():
         u = units[i]
         ut = index.unit_terms(i)
-        uts = set(ut)
-        f = {
-            "dense": dense[i],
-            "lexical": float(lex[i]) / lex_max,
-            "coverage": _coverage(q, uts, idf),
-            "novelty": _novelty(q, uts),
-            "length": min(len(ut) / 25.0, 1.0),
-            "phrase": _phrase(q, ut),
-            "answer_type": _holds(q.answer_type, u.text, u.kind),
-            "proximity": _proximity(q, u.text, u.kind, pos_cache),
-            "defines": _defines(defined, u.text) if defined else 0.0,
-            "label": _label(q, u.text),
-            "neighbour": neighbours[i],
-            "document": 0.0,
-            "doc_coverage": float(doc_cover[u.doc]),
-            "title": float(title_cover[u.doc]),
-            "short": 1.0 if len(u.text.split()) < 5 else 0.0,
-        }
-        rows.append((i, f))
-        base[i] = f["dense"] + f["lexical"] + f["coverage"]
-    # Document relevance: the mean of each document's three best units.
-    per_doc: dict[int, list[float]] = {}
-    for i, b in base.items():
-        per_doc.setdefault(units[i].doc, []).append(b)
-    doc_score = {d: float(np.mean(sorted(v, reverse=True)[:3])) for d, v in per_doc.items()}
-    best_doc = max(doc_score.values())
-    for i, f in rows:
-        f["document"] = doc_score[units[i].doc] - best_doc
+        values.append((
+            _coverage(asked, ut.unique),
+            _novelty(asked, ut.unique),
+            min(len(ut.order) / 25.0, 1.0),
+            _phrase(asked, ut.pairs),
+            _holds(asked, u.text, u.kind),
+            _proximity(asked, u.text),
+            _defines(asked.defined, u.text) if asked.defined else 0.0,
+            _label(asked, u.text),
+            1.0 if _is_short(u.text) else 0.0,
+        ))
+    x[:, [col[name] for name in per_unit]] = values
+    x[:, col["document"]] = _documents(docs, x[:, col["dense"]] + x[:, col["lexical"]] + x[:, col["coverage"]])
     model = ranking_model(settings.trained)
     if model is not None:
-        scores = model.score(np.array([[f[name] for name in model.features] for _, f in rows], np.float64)).tolist()
+        scores = model.score(x[:, [col[name] for name in model.features]]).tolist()
     else:
-        weighted = [(name, getattr(w, name)) for name in FEATURES if getattr(w, name)]
-        scores = [sum(x * f[name] for name, x in weighted) for _, f in rows]
-    out = [Scored(i, score, f) for (i, f), score in zip(rows, scores, strict=True)]
+        w = settings.weights
+        scores = (x @ np.array([getattr(w, name) for name in FEATURES], np.float64)).tolist()
+    out = [Scored(i, score, row) for i, score, row in zip(ids.tolist(), scores, x, strict=True)]
     out.sort(key=lambda s: -s.score)
     return out

@@ -7,7 +7,9 @@ memory-mapped.
 
 from __future__ import annotations
 
+import itertools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,19 @@ from qa.text import terms
 
 if TYPE_CHECKING:
     import faiss
+
+
+@dataclass(frozen=True, slots=True)
+class UnitTerms:
+    """A unit's lexical terms in order, each once, and as adjacent pairs."""
+
+    order: tuple[str, ...]
+    unique: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, order: list[str]) -> UnitTerms:
+        return cls(tuple(order), frozenset(order), frozenset(itertools.pairwise(order)))
 
 
 class CorpusIndex:
@@ -46,7 +61,7 @@ class CorpusIndex:
         self.doc_ids = {d.path: i for i, d in enumerate(self.docs)}
         """Each document's id, by its corpus-relative path."""
         self._faiss: faiss.Index | None = None
-        self._terms: dict[int, list[str]] = {}
+        self._terms: dict[int, UnitTerms] = {}
         self.doc_unit_ranges = _ranges(units, len(self.docs))
         self.unit_docs = np.fromiter((u.doc for u in units), np.int32, len(units))
         """The document of each unit, as an array."""
@@ -92,11 +107,11 @@ class CorpusIndex:
             self._title_docs = by_term
         return self._title_docs.get(term, [])
 
-    def unit_terms(self, i: int) -> list[str]:
-        """The lexical terms of unit i (memoised)."""
+    def unit_terms(self, i: int) -> UnitTerms:
+        """The lexical terms of unit i, as the ranking features read them (memoised)."""
         t = self._terms.get(i)
         if t is None:
-            t = self._terms[i] = index_terms(self.units[i], self.abbreviations)
+            t = self._terms[i] = UnitTerms.of(index_terms(self.units[i], self.abbreviations))
         return t
 
 
