@@ -51,6 +51,9 @@ class QAApp(ScopedApp):
 
     CSS_PATH = "app.tcss"
     TITLE = "qa"
+    AUTO_FOCUS = "QuestionInput"
+    """The question box has the focus from the first frame: keys typed while the chat
+    starts go into it, not to the citations (whose keys o, space, Enter, c... open and copy)."""
     COMMANDS = App.COMMANDS | {QACommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
     """Screens narrower than NARROW get the -narrow class (see app.tcss)."""
@@ -94,7 +97,6 @@ class QAApp(ScopedApp):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(QuestionInput).focus()
         self.query_one(StatusLine).set(f"Loading the index of {self.corpus}…", busy=True)
         self.load_engine()
 

@@ -21,6 +21,9 @@ class QuestionInput(Input):
         Binding("up", "history(-1)", "History", key_display="↑↓"),
         Binding("down", "history(1)", "History", show=False),
         Binding("tab", "app.focus_citations", "Citations"),
+        # Keys typed before the chat has the terminal pass through its line discipline,
+        # which turns Enter into a newline (ctrl+j): it asks too.
+        Binding("ctrl+j", "submit", "Ask", show=False),
     ]
 
     def __init__(self, **kwargs: Any) -> None:

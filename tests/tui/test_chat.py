@@ -305,6 +305,38 @@ def test_a_question_typed_while_loading_is_answered_when_ready(chat_dirs, monkey
         release.set()
 
 
+def test_keys_typed_as_the_chat_starts_are_the_question(chat_dirs, monkeypatch) -> None:
+    """Typed before the chat has the terminal, Enter reaches it as a newline (ctrl+j),
+    and every key goes to the question box, not to the citations' own keys."""
+    from qa.answering.engine import Engine
+
+    release = threading.Event()
+    original = Engine.open
+
+    def slow_open(self, **kwargs):  # type: ignore[no-untyped-def]
+        assert release.wait(60), "the test never released the engine"
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(Engine, "open", slow_open)
+    app = make_app(*chat_dirs, Settings())
+    question = "how long did a response last? (o, c, y, j, k)"
+
+    async def scenario(pilot: Pilot) -> None:
+        assert app.focused is app.question_input
+        await pilot.press(*question, "ctrl+j")
+        turn = app.turns[-1]
+        assert turn.question == question
+        assert app.question_input.value == ""
+        release.set()
+        await wait_for(pilot, lambda: turn.done, "the question typed ahead")
+        assert turn.answer.citations[0].text == DOR
+
+    try:
+        run(app, scenario)
+    finally:
+        release.set()
+
+
 def test_copy_export_help_and_palette(make_chat, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     app = make_chat()
