@@ -42,6 +42,19 @@ class Weights:
     """For a "Label: value" item, the share of the label that the question asks about."""
     defines: float = 0.1
     """The unit defines an abbreviation the question uses ("Exportin 1 (XPO1)")."""
+    abstract: float = 0.0
+    """The unit's section is the abstract (or a summary)."""
+    results: float = 0.0
+    """The unit's section reports results ("Results", "Findings", "Outcomes")."""
+    methods: float = 0.0
+    """The unit's section is on methods: design, participants, interventions, statistics."""
+    framing: float = 0.0
+    """The unit's section frames the study: introduction, background, discussion, conclusion."""
+    statistic: float = 0.0
+    """The unit reports a test of a difference (a p-value, a confidence interval, a ratio, "significant")."""
+    comparison: float = 0.0
+    """The question compares arms (the same for all its candidates: the model's trees can
+    weigh the other features differently for such questions)."""
 
 
 

@@ -48,15 +48,18 @@ def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
             assert storm_engine.document_text(c.doc)[c.start : c.end] == c.text
         right += any(s in a.citations[0].text for s in g["gold"])
     assert right / len(answerable) >= 0.90
-    # What the learned confidence does today (bench/accuracy.py: 3.8% of these
-    # answerable questions refused, 57.1% of the unanswerable ones): a guard
-    # against getting worse, not the target (the next test).
-    assert sum(a.abstained for a in answers) / len(answerable) <= 0.06
+    # What the learned confidence does today (bench/accuracy.py: 6.7% of these
+    # answerable questions refused, 71.4% of the unanswerable ones): a guard
+    # against getting worse, not the target (the next test). The ranking with the
+    # section and statistic features refuses 3 more of them than the one before
+    # (3.8%) and abstains on 3 more unanswerable ones (57.1%); it lifted held-out
+    # EI validation from 0.636 to 0.714 (docs/models.md).
+    assert sum(a.abstained for a in answers) / len(answerable) <= 0.07
     unanswerable = storm_engine.ask_many([g["question"] for g in gold if not g["gold"]])
-    assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.55
+    assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.70
 
 
-@pytest.mark.xfail(strict=True, reason="57% of the unanswerable questions abstained on, not 80% (issue 12)")
+@pytest.mark.xfail(strict=True, reason="71% of the unanswerable questions abstained on at 6.7% answerable refused, not 80% at 3% (issue 12)")
 def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
     gold = [json.loads(line) for line in GOLD.read_text("utf-8").splitlines() if line.strip()]
     answers = storm_engine.ask_many([g["question"] for g in gold if g["gold"]])
@@ -71,9 +74,7 @@ def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
         pytest.param("What proportion of patients were male?", marks=pytest.mark.xfail(
             strict=True, reason="answered with the 53% of high-risk cytogenetics: 'male' is a word the article never "
             "uses, which the confidence model does not weigh against answering (issue 12)")),
-        pytest.param("How many patients required a dose reduction?", marks=pytest.mark.xfail(
-            strict=True, reason="answered from a sentence about discontinuation: nothing in the confidence model's "
-            "features says that 'dose reduction' is not what the sentence reports (issue 12)")),
+        "How many patients required a dose reduction?",
     ],
 )
 def test_a_value_the_article_does_not_report_is_not_invented(storm_engine, question: str) -> None:

@@ -85,7 +85,7 @@ def _groups(workdir: Path) -> dict[str, list]:
     from training.ranker import collect, open_engine
 
     cache = workdir / "groups.pkl"
-    key = (os.environ["QA_WEIGHTS"], _digest(Path(os.environ["QA_WEIGHTS"]) / "encoder.safetensors"))
+    key = (os.environ["QA_WEIGHTS"], _digest(Path(os.environ["QA_WEIGHTS"]) / "encoder.safetensors"), FEATURES)
     if cache.exists():
         saved = pickle.loads(cache.read_bytes())
         if saved["key"] == key:
@@ -259,7 +259,7 @@ def _rescored(ranked: list, model) -> list:  # type: ignore[no-untyped-def,type-
 
     x = np.array([[s.features[n] for n in model.features] for s in ranked], np.float64)
     scores = model.scores(x)
-    out = [Scored(s.unit, float(v), s.features) for s, v in zip(ranked, scores, strict=True)]
+    out = [Scored(s.unit, float(v), s.row) for s, v in zip(ranked, scores, strict=True)]
     out.sort(key=lambda s: -s.score)
     return out
 

@@ -14,7 +14,6 @@ qa/weights/finding.safetensors.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.answering.query import is_comparison
 from qa.errors import QAError
 from qa.index import graphs
 from qa.index.adapters import digest, load_tensors, weights_path
@@ -32,17 +32,6 @@ BASE = "all-MiniLM-L6-v2"
 """The packaged model the finding model's layers replace part of."""
 FINDING = "finding.safetensors"
 CALIBRATION = "finding.json"
-_COMPARISON = re.compile(
-    r"\b(?:compar\w*|versus|vs\.?|relative to|rather than|than|against|differ\w*|between\b.+\band\b|effect of\b.+\bon\b)",
-    re.I,
-)
-
-
-def is_comparison(question: str) -> bool:
-    """The question compares two arms, or asks an intervention's effect on an outcome."""
-    return bool(_COMPARISON.search(question))
-
-
 class FindingReader:
     """Reads findings through the exported ONNX graph (qa.index.graphs) when there is
     one that agrees with the torch model; else loads torch once, answers with it and

@@ -79,6 +79,17 @@ class Query:
     answer_type: str | None = None
 
 
+_COMPARISON = re.compile(
+    r"\b(?:compar\w*|versus|vs\.?|relative to|rather than|than|against|differ\w*|between\b.+\band\b|effect of\b.+\bon\b)",
+    re.I,
+)
+
+
+def is_comparison(question: str) -> bool:
+    """The question compares two arms, or asks an intervention's effect on an outcome."""
+    return bool(_COMPARISON.search(question))
+
+
 def answer_type_of(question: str) -> str | None:
     q = fold(question)
     for name in ("date", "reference", "reason", "duration", "percent", "person", "dose", "place", "count"):

@@ -6,8 +6,10 @@ standing in for lay words), whether the question's word pairs occur in it as
 pairs ("duration of response" vs "duration of treatment"), whether it holds
 the kind of value asked for and how close that value stands to the question's
 words, how its neighbours and its document match, and a penalty for
-fragments. The score is a linear model over the features: the one training/
-fits (qa/weights/ranker.json), or the hand-set Settings.weights untrained.
+fragments. The score is the model training/ fits (qa/weights/ranker.json: trees,
+evaluated by qa.answering.learned), or, untrained, the hand-set Settings.weights.
+Features are computed as columns, one row per candidate; what depends on a unit
+alone (its terms, the values it holds) is worked out once and kept.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 
 from qa.answering.candidates import candidates
 from qa.answering.learned import ranking_model
-from qa.answering.query import UNIT_TYPES, Query
+from qa.answering.query import UNIT_TYPES, Query, is_comparison
 from qa.answering.scope import Scope, scoped_doc_features
 from qa.config import Settings, Weights
 from qa.index.corpus_index import CorpusIndex
@@ -141,6 +143,38 @@ def _label_terms(text: str) -> tuple[str, ...]:
     return tuple(label) if len(label) <= 8 else ()
 
 
+SECTION_KINDS = {
+    "abstract": re.compile(r"\babstract\b|\bsummary\b", re.I),
+    "results": re.compile(r"\bresults?\b|\bfindings\b|\boutcomes?\b", re.I),
+    "methods": re.compile(r"method|design|statistic|analys|participant|subject|\bpatients\b|population|procedure|protocol|"
+                          r"randomi[sz]|eligib|intervention|treatment|setting|measure|assessment", re.I),
+    "framing": re.compile(r"introduction|background|discussion|conclusion|limitation|summary", re.I),
+}
+"""The kinds of section a heading path names; the ranking model learns what each is
+worth for which question (methods name the arms; results report what they did)."""
+
+
+@lru_cache(maxsize=1 << 14)
+def _section_kinds(section: tuple[str, ...], title: str) -> tuple[float, ...]:
+    """For each of SECTION_KINDS, 1 when the unit's headings (below the title) name it."""
+    headings = " › ".join(h for h in section if h != title)
+    return tuple(1.0 if pattern.search(headings) else 0.0 for pattern in SECTION_KINDS.values())
+
+
+_STATISTIC = re.compile(
+    r"\bp\s*(?:[<>=≤≥]|value)|\b(?:95|90|99)\s*%\s*(?:CI|CrI|confidence)|\bconfidence interval|"
+    r"\b(?:odds|hazard|risk|rate) ratios?\b|\b(?:a?OR|a?HR|RR|IRR|MD|SMD)\b\s*[=:,(]?\s*-?\d|"
+    r"\bsignifican|\bdiffer(?:ed|ence)",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def _statistic(text: str) -> float:
+    """1 when the text reports a test of a difference."""
+    return 1.0 if _STATISTIC.search(text) else 0.0
+
+
 @lru_cache(maxsize=1 << 16)
 def _is_short(text: str) -> bool:
     return len(text.split()) < 5
@@ -234,8 +268,10 @@ def rank(
     x[:, col["neighbour"]] = _neighbours(index, ids, qvec)
     x[:, col["doc_coverage"]] = doc_cover[docs]
     x[:, col["title"]] = title_cover[docs]
-    per_unit = ("coverage", "novelty", "length", "phrase", "answer_type", "proximity", "defines", "label", "short")
-    units = index.units
+    x[:, col["comparison"]] = 1.0 if is_comparison(q.question) else 0.0
+    per_unit = ("coverage", "novelty", "length", "phrase", "answer_type", "proximity", "defines", "label", "short",
+                "statistic", *SECTION_KINDS)
+    units, docs_ = index.units, index.docs
     values = []
     for i in ids.tolist():
         u = units[i]
@@ -250,6 +286,8 @@ def rank(
             _defines(asked.defined, u.text) if asked.defined else 0.0,
             _label(asked, u.text),
             1.0 if _is_short(u.text) else 0.0,
+            _statistic(u.text),
+            *_section_kinds(u.section, docs_[u.doc].title),
         ))
     x[:, [col[name] for name in per_unit]] = values
     x[:, col["document"]] = _documents(docs, x[:, col["dense"]] + x[:, col["lexical"]] + x[:, col["coverage"]])
