@@ -63,3 +63,20 @@ def test_a_graph_that_disagrees_is_not_used(tmp_path: Path, monkeypatch: pytest.
     assert fresh.query_graph() is None
     vec = fresh.encode(["What was the median duration of response?"])
     assert np.allclose(vec, embedder.torch_encode(["What was the median duration of response?"]), atol=1e-6)
+
+
+def test_the_optimised_graph_is_kept_and_answers_to_the_bit(tmp_path: Path, embedder: Embedder) -> None:
+    graph = embedder.query_graph()
+    assert graph is not None
+    copy = tmp_path / graph.path.name
+    copy.write_bytes(graph.path.read_bytes())
+    x = graphs.batch_inputs(graph.tokenizer.encode_batch(list(graphs.CHECK_TEXTS)))
+    first = graphs.open_session(copy).run(None, x)[0]  # optimises the graph and keeps it
+    kept = sorted(tmp_path.glob("*.ort-*.onnx"))
+    assert len(kept) == 1
+    np.testing.assert_array_equal(graphs.open_session(copy).run(None, x)[0], first)  # opens the kept one
+    kept[0].write_bytes(b"not a graph")
+    np.testing.assert_array_equal(graphs.open_session(copy).run(None, x)[0], first)  # damaged: made again
+    assert kept[0].stat().st_size > 1_000_000
+    graphs.open_session(copy, keep=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([copy.name, kept[0].name])

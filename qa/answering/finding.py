@@ -126,7 +126,7 @@ class FindingReader:
         want = softmax(self._torch_logits(check_x))
 
         def check(path: Path) -> float:
-            got = softmax(graphs.session.__wrapped__(path).run(["logits"], check_x)[0].astype(np.float64))
+            got = softmax(graphs.open_session(path, keep=False).run(["logits"], check_x)[0].astype(np.float64))
             return 1.0 - float(np.abs(got - want).max())  # 1 − the largest probability difference
 
         graphs.export("finding", self.key, self._torch, {k: torch.from_numpy(v) for k, v in example.items()}, ["logits"], check)
