@@ -151,6 +151,9 @@ class FakeEngine:
     def resolve_docs(self, pattern: str) -> list[str]:
         return resolve([d.path for d in self.index.docs], pattern)
 
+    def encode_ahead(self, questions):  # type: ignore[no-untyped-def]
+        pass
+
     def ask_many(self, questions, *, k=None, ids=None, docs=None):  # type: ignore[no-untyped-def]
         if self.journal is not None and self.journal.exists():
             self.seen_on_disk.append(self.journal.read_bytes().count(b"\n"))

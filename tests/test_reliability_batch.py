@@ -221,6 +221,9 @@ class FakeEngine:
         self.asked: list[str] = []
         self.seen_on_disk: list[int] = []
 
+    def encode_ahead(self, questions):  # type: ignore[no-untyped-def]
+        pass
+
     def ask_many(self, questions, *, k=None, ids=None):
         if self.out is not None and self.out.exists():
             self.seen_on_disk.append(sum(1 for _ in open(self.out, encoding="utf-8")))

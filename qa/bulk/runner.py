@@ -22,8 +22,11 @@ if TYPE_CHECKING:
     from qa.models import Answer
 
 CHUNK = 64
-"""Questions per Engine.ask_many call: large enough to batch the encoder, small
-enough that little is lost when a run is interrupted."""
+"""Questions per Engine.ask_many call: small enough that little is lost when a run is
+interrupted."""
+ENCODE_AHEAD = 512
+"""Questions encoded at once before their chunks are asked (Engine.encode_ahead): one
+batch sorted by length pads less than a chunk's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,14 @@ def answer_all(engine: Engine, asks: Sequence[Ask], *, k: int | None = None, chu
     more is asked.
     """
     step = max(1, chunk)
+    encoded = 0  # asks[:encoded] were encoded ahead
     for start in range(0, len(asks), step):
+        if start >= encoded:
+            encoded = start + max(ENCODE_AHEAD, step)
+            try:
+                engine.encode_ahead([a.question for a in asks[start:encoded]])
+            except Exception:  # only a speed-up: each chunk encodes what it lacks
+                pass
         part = asks[start : start + step]
         try:
             answers = engine.ask_many([a.question for a in part], k=k, ids=[a.id for a in part], **_scopes(part))
