@@ -61,6 +61,8 @@ class Engine:
         self._index: CorpusIndex | None = None
         self._texts: dict[int, str] = {}
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._ahead: dict[str, Query] = {}
+        """Questions encode_ahead analysed, for the ask_many call that asks them."""
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -71,6 +73,7 @@ class Engine:
         )
         self._texts.clear()
         self._vectors.clear()
+        self._ahead.clear()
         if self.embedder.loaded:  # after a build, torch is loaded: export now, and later questions skip it
             self.embedder.export_graph()
             if self.settings.trained:
@@ -164,7 +167,10 @@ class Engine:
             raise ValueError("ask_many: questions, ids and docs differ in length")
         scopes = [self._scope(d) for d in docs]
         prepared: dict[str, Query] = {}
-        queries = [prepared[q] if q in prepared else prepared.setdefault(q, self.prepare(q)) for q in questions]
+        for q in questions:
+            if q not in prepared:
+                prepared[q] = self._ahead.pop(q, None) or self.prepare(q)
+        queries = [prepared[q] for q in questions]
         vecs = self._question_vectors([q.dense_text for q in queries])
         k = k or self.settings.top_k
         nearest: list[np.ndarray | None] = [None] * len(queries)
@@ -180,7 +186,8 @@ class Engine:
         calls that follow find their vectors (a run of small chunks pads more and
         starts more encoder runs: COVID-QA's 718 in 2.1 s at once, 3.6 s by 64)."""
         distinct = list(dict.fromkeys(questions))[:QUESTION_VECTORS_KEPT]
-        self._question_vectors([self.prepare(q).dense_text for q in distinct])
+        self._ahead = {q: self.prepare(q) for q in distinct}
+        self._question_vectors([query.dense_text for query in self._ahead.values()])
 
     def _question_vectors(self, texts: list[str]) -> list[np.ndarray]:
         """The vectors of these texts, encoding (in batches) only those not seen lately."""
