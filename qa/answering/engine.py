@@ -169,7 +169,8 @@ class Engine:
         prepared: dict[str, Query] = {}
         for q in questions:
             if q not in prepared:
-                prepared[q] = self._ahead.pop(q, None) or self.prepare(q)
+                ahead = self._ahead.pop(q, None)
+                prepared[q] = ahead if ahead is not None else self.prepare(q)
         queries = [prepared[q] for q in questions]
         vecs = self._question_vectors([q.dense_text for q in queries])
         k = k or self.settings.top_k
