@@ -5,8 +5,9 @@ from its neighbours: how much of the question it covers (with expansions
 standing in for lay words), whether the question's word pairs occur in it as
 pairs ("duration of response" vs "duration of treatment"), whether it holds
 the kind of value asked for and how close that value stands to the question's
-words, how its neighbours and its document match, and a penalty for
-fragments. The score is the model training/ fits (qa/weights/ranker.json: trees,
+words, how its neighbours and its document match, what its section headings
+name (results, methods, the abstract, the framing of the study), whether it
+reports a test of a difference, and a penalty for fragments. The score is the model training/ fits (qa/weights/ranker.json: trees,
 evaluated by qa.answering.learned), or, untrained, the hand-set Settings.weights.
 Features are computed as columns, one row per candidate; what depends on a unit
 alone (its terms, the values it holds) is worked out once and kept.
