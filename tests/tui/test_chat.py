@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import shutil
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
+import pytest
 from textual.command import CommandList
 from textual.pilot import Pilot
 
@@ -271,7 +272,9 @@ def test_markup_in_a_document_is_shown_literally(markup_dirs: tuple[Path, Path])
     run(app, scenario)
 
 
-def test_a_question_typed_while_loading_is_answered_when_ready(chat_dirs, monkeypatch) -> None:
+@pytest.fixture
+def held_open(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Engine.open waits until the test sets the event: the chat stays loading till then."""
     from qa.answering.engine import Engine
 
     release = threading.Event()
@@ -282,6 +285,12 @@ def test_a_question_typed_while_loading_is_answered_when_ready(chat_dirs, monkey
         return original(self, **kwargs)
 
     monkeypatch.setattr(Engine, "open", slow_open)
+    yield release
+    release.set()
+
+
+def test_a_question_typed_while_loading_is_answered_when_ready(chat_dirs, held_open: threading.Event) -> None:
+    release = held_open
     app = make_app(*chat_dirs, Settings())
 
     async def scenario(pilot: Pilot) -> None:
@@ -299,25 +308,13 @@ def test_a_question_typed_while_loading_is_answered_when_ready(chat_dirs, monkey
         await wait_for(pilot, lambda: turn.done, "the queued question")
         assert turn.answer.citations[0].text == DOR
 
-    try:
-        run(app, scenario)
-    finally:
-        release.set()
+    run(app, scenario)  # held_open releases the engine if the scenario stops early
 
 
-def test_keys_typed_as_the_chat_starts_are_the_question(chat_dirs, monkeypatch) -> None:
+def test_keys_typed_as_the_chat_starts_are_the_question(chat_dirs, held_open: threading.Event) -> None:
     """Typed before the chat has the terminal, Enter reaches it as a newline (ctrl+j),
     and every key goes to the question box, not to the citations' own keys."""
-    from qa.answering.engine import Engine
-
-    release = threading.Event()
-    original = Engine.open
-
-    def slow_open(self, **kwargs):  # type: ignore[no-untyped-def]
-        assert release.wait(60), "the test never released the engine"
-        return original(self, **kwargs)
-
-    monkeypatch.setattr(Engine, "open", slow_open)
+    release = held_open
     app = make_app(*chat_dirs, Settings())
     question = "how long did a response last? (o, c, y, j, k)"
 
@@ -331,10 +328,7 @@ def test_keys_typed_as_the_chat_starts_are_the_question(chat_dirs, monkeypatch) 
         await wait_for(pilot, lambda: turn.done, "the question typed ahead")
         assert turn.answer.citations[0].text == DOR
 
-    try:
-        run(app, scenario)
-    finally:
-        release.set()
+    run(app, scenario)  # held_open releases the engine if the scenario stops early
 
 
 def test_copy_export_help_and_palette(make_chat, tmp_path: Path, monkeypatch) -> None:
