@@ -49,6 +49,8 @@ class Scored:
 
 
 FEATURES = tuple(Weights.__dataclass_fields__)
+_COLUMN = {name: k for k, name in enumerate(FEATURES)}
+"""Each feature's column in rank()'s feature rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +265,7 @@ def rank(
     asked = _Asked.of(q, idf)
     docs = index.unit_docs[ids]
     x = np.zeros((len(ids), len(FEATURES)), np.float64)
-    col = {name: k for k, name in enumerate(FEATURES)}
+    col = _COLUMN
     x[:, col["dense"]] = dense
     x[:, col["lexical"]] = lex[ids] / lex_max
     x[:, col["neighbour"]] = _neighbours(index, ids, qvec)
