@@ -71,7 +71,9 @@ class Question:
     positives: set[int] = field(default_factory=set)
     """Units of the document that answer it (by the benchmark's rule)."""
     finding: int = -1
-    """Index into FINDINGS (EI only), else -1."""
+    """Index into FINDINGS (EI only): the first doctor's label, else -1."""
+    span_findings: list[int] = field(default_factory=list)
+    """EI: each gold span's own label (index into FINDINGS, -1 where it has none), in spans' order."""
     slots: tuple[str, str, str] | None = None
     """EI: (intervention, comparator, outcome), from which other phrasings are made."""
 
@@ -126,9 +128,10 @@ def load_ei(splits: Iterable[str] = ("train", "validation")) -> Dataset:
         if name not in docs:
             docs[name] = _doc(name, (EI / "corpus" / name).read_bytes())
         spans = [(g["start"], g["end"], g["text"]) for g in r["gold"]]
-        labels = [g["label"] for g in r["gold"] if g["label"] in FINDINGS]
+        labels = [FINDINGS.index(g["label"]) if g["label"] in FINDINGS else -1 for g in r["gold"]]
         q = Question(r["id"], r["question"], name, "ei", split, spans, _positives(docs[name], spans))
-        q.finding = FINDINGS.index(labels[0]) if labels else -1
+        q.finding = next((label for label in labels if label >= 0), -1)
+        q.span_findings = labels
         q.slots = (r["intervention"], r["comparator"], r["outcome"])
         questions.append(q)
     return Dataset(docs, questions)

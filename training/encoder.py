@@ -3,8 +3,8 @@
 Contrastive training (in-batch negatives plus hard negatives from the same
 article, the near-misses BM25 ranks high), the whole transformer trained with
 the word embeddings frozen. The change to each linear layer is then stored as
-a truncated SVD (rank RANK, half precision) with the biases and LayerNorms, a
-few MB that qa merges into the packaged weights at load time
+a truncated SVD (training.text_models.low_rank_delta) with the biases and
+LayerNorms, a few MB that qa merges into the packaged weights at load time
 (qa.index.adapters).
 """
 
@@ -21,9 +21,6 @@ from torch import nn
 from training.data import Dataset, Question
 from training.phrasing import rephrase
 from training.text_models import batches, load_base, mean_pool, optimiser, tokenizer, update
-
-RANK = 64
-"""Rank of the stored change to each linear layer."""
 
 
 @torch.inference_mode()
@@ -84,38 +81,3 @@ def train(
             log(f"  encoder step {step + 1}/{steps}  loss {loss.item():.3f}  {time.perf_counter() - t0:.0f} s")
     model.eval()
     return model
-
-
-def low_rank_delta(model: nn.Module, rank: int = RANK) -> dict[str, torch.Tensor]:
-    """The trained model as changes to the base: W_trained − W_base ≈ B·A per
-    encoder linear layer (truncated SVD), and the trained LayerNorms."""
-    base = dict(load_base().named_parameters())
-    out: dict[str, torch.Tensor] = {}
-    for name, p in model.named_parameters():
-        if not name.startswith("encoder."):
-            continue
-        if name.endswith(".weight") and p.dim() == 2:
-            delta = (p.detach() - base[name].detach()).double()
-            u, s, vh = torch.linalg.svd(delta, full_matrices=False)
-            r = min(rank, s.numel())
-            layer = name[: -len(".weight")]
-            out[f"{layer}.lora_B"] = (u[:, :r] * s[:r]).half().contiguous()
-            out[f"{layer}.lora_A"] = vh[:r].half().contiguous()
-        elif "LayerNorm" in name or name.endswith(".bias"):
-            out[name] = p.detach().clone().contiguous()
-    return out
-
-
-def kept_energy(model: nn.Module, rank: int = RANK) -> float:
-    """Share of the change's squared norm the stored rank keeps (1.0 = exact)."""
-    base = dict(load_base().named_parameters())
-    kept = total = 0.0
-    for name, p in model.named_parameters():
-        if name.startswith("encoder.") and name.endswith(".weight") and p.dim() == 2:
-            s = torch.linalg.svdvals((p.detach() - base[name].detach()).double())
-            total += float((s**2).sum())
-            kept += float((s[:rank] ** 2).sum())
-    return kept / total if total else 1.0
-
-
-

@@ -39,6 +39,7 @@ def encoder(out: Path, workdir: Path, seed: int) -> None:
 
     from qa.index.adapters import ENCODER
     from training import encoder as enc
+    from training.text_models import RANK, kept_energy, low_rank_delta
 
     t0 = time.perf_counter()
     ei = datasets.load_ei(("train",))
@@ -46,9 +47,9 @@ def encoder(out: Path, workdir: Path, seed: int) -> None:
     log(f"  EI train part a: {len(part_a)} questions over {len({q.doc for q in part_a})} articles ({time.perf_counter() - t0:.0f} s to read)")
     hard = negatives.lexical(part_a, ei)
     model = enc.train(part_a, ei, hard, epochs=ENCODER_EPOCHS, seed=seed, log=log)
-    delta = enc.low_rank_delta(model)
-    log(f"  stored rank {enc.RANK}: keeps {enc.kept_energy(model):.4f} of the change's energy")
-    save_file(delta, str(out / ENCODER), metadata={"base": "all-MiniLM-L6-v2", "rank": str(enc.RANK), "seed": str(seed)})
+    delta = low_rank_delta(model)
+    log(f"  stored rank {RANK}: keeps {kept_energy(model):.4f} of the change's energy")
+    save_file(delta, str(out / ENCODER), metadata={"base": "all-MiniLM-L6-v2", "rank": str(RANK), "seed": str(seed)})
     log(f"  wrote {out / ENCODER} ({(out / ENCODER).stat().st_size / 1e6:.1f} MB)")
 
 
@@ -362,17 +363,27 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
 
 
 def finding(out: Path, workdir: Path, seed: int) -> None:
+    from training import finding as fm
+
+    ei = datasets.load_ei(("train",))
+    train = fm.pairs(ei.select(["train-a"]), ei, per_span=True)
+    held = fm.pairs(ei.select(["train-b"]), ei)
+    log(f"  {len(train)} labelled evidence passages to train on, {len(held)} to calibrate on")
+    model = fm.train(train, epochs=FINDING_EPOCHS, seed=seed, log=log)
+    save_finding(model, held, out, seed)
+
+
+def save_finding(model, held: list, out: Path, seed: int) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Measure the trained finding model on EI train part b, calibrate it there and write it."""
     from safetensors.torch import save_file
 
     from qa.answering.finding import softmax
     from training import finding as fm
+    from training.text_models import RANK, kept_energy
 
-    ei = datasets.load_ei(("train",))
-    train = fm.pairs(ei.select(["train-a"]), ei)
-    held = fm.pairs(ei.select(["train-b"]), ei)
-    log(f"  {len(train)} labelled evidence passages to train on, {len(held)} to calibrate on")
-    model = fm.train(train, epochs=FINDING_EPOCHS, seed=seed, log=log)
-    logits = fm.predict(model, [(q.text, p) for q, p, _ in held])
+    log(f"  stored rank {RANK}: keeps {kept_energy(model.bert):.4f} of the change's energy")
+    tensors = fm.state(model)
+    logits = fm.predict(fm.from_state(tensors), [(q.text, p) for q, p, _ in held])  # what ships
     y = np.array([label for _, _, label in held])
     acc = float((logits.argmax(1) == y).mean())
     conf = np.zeros((3, 3), int)
@@ -385,7 +396,7 @@ def finding(out: Path, workdir: Path, seed: int) -> None:
     sure = p.max(1) >= threshold
     log(f"  temperature {temperature:.2f}; shown at probability >= {threshold:.2f}: "
         f"{sure.mean():.3f} of evidence passages, {(p.argmax(1) == y)[sure].mean():.3f} of them right")
-    save_file(fm.state(model), str(out / "finding.safetensors"), metadata={"base": "all-MiniLM-L6-v2", "seed": str(seed)})
+    save_file(tensors, str(out / "finding.safetensors"), metadata={"base": "all-MiniLM-L6-v2", "rank": str(RANK), "seed": str(seed)})
     (out / "finding.json").write_text(json.dumps({"temperature": round(temperature, 4), "threshold": round(threshold, 4),
                                                   "max_length": fm.MAX_LENGTH}, indent=1) + "\n")
     log(f"  wrote {out / 'finding.safetensors'} ({(out / 'finding.safetensors').stat().st_size / 1e6:.1f} MB) and finding.json")

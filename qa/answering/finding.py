@@ -7,8 +7,8 @@ citation together and says whether the intervention significantly increased
 the outcome, significantly decreased it, or made no significant difference.
 Its probability is temperature-calibrated on held-out articles, and the
 engine reports the finding only at or above the threshold fitted with it.
-The model is the packaged MiniLM with its top layers and a head replaced by
-qa/weights/finding.safetensors.
+The model is the packaged MiniLM with the low-rank changes and the head of
+qa/weights/finding.safetensors merged in (qa.index.adapters).
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 
 from qa.answering.query import is_comparison
-from qa.errors import QAError
 from qa.index import graphs
-from qa.index.adapters import digest, load_tensors, weights_path
+from qa.index.adapters import digest, load_tensors, merge_adapter, weights_path
 from qa.index.embed import resolve_model
 from qa.models import FINDING_LABELS, Finding
 
@@ -65,15 +64,9 @@ class FindingReader:
         logging.disable_progress_bar()
         bert = AutoModel.from_pretrained(self.base)
         tensors = load_tensors(self.path)
-        params = dict(bert.named_parameters())
+        merge_adapter(bert, tensors, prefix="bert.")
         head = torch.nn.Linear(bert.config.hidden_size, len(FINDING_LABELS))
         with torch.no_grad():
-            for key, value in tensors.items():
-                if key.startswith("bert."):
-                    name = key[len("bert."):]
-                    if name not in params:
-                        raise QAError(f"The finding model does not fit the base model ({name}).")
-                    params[name].copy_(value.to(params[name].dtype))
             head.weight.copy_(tensors["head.weight"].float())
             head.bias.copy_(tensors["head.bias"].float())
 

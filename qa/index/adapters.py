@@ -66,3 +66,5 @@ def merge_adapter(model: torch.nn.Module, tensors: dict[str, torch.Tensor], pref
                 continue
             elif name in params:
                 params[name].copy_(value.to(params[name].dtype))
+            else:
+                raise QAError(f"The trained weights do not fit the base model ({name}).")
