@@ -333,8 +333,9 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
         sel = sets == name
         _, e = reliability(p[sel], y[sel])
         answerable = sel & np.array([not r[0].endswith("-without") for r in rows])  # corpus-wide and scoped
+        unanswerable = sel & ~answerable  # none for a one-article corpus (STORM)
         log(f"  {name}: held-out ECE {e:.3f}; answerable abstained (p < 0.5) {np.mean(p[answerable] < 0.5):.3f}, "
-            f"unanswerable abstained {np.mean(p[sel & ~answerable] < 0.5):.3f}")
+            + (f"unanswerable abstained {np.mean(p[unanswerable] < 0.5):.3f}" if unanswerable.any() else "no unanswerable rows"))
     table, ece = reliability(p, y)
     log(f"  held-out (cross-fitted) reliability, ECE {ece:.3f}:")
     for lo, mean_p, prec, n in table:
