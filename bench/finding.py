@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.answering.finding import finding_reader  # noqa: E402
+from qa.answering.finding import finding_passage, finding_reader  # noqa: E402
 from qa.models import FINDING_LABELS  # noqa: E402
 from qa.paths import weights_dir  # noqa: E402
 
@@ -83,7 +83,7 @@ def main() -> None:
         c = a.citations[0]
         unit_hit = any(answers(engine.index.units[u], q.spans) for u in c.units) if c.units else False
         right_cite.append(unit_hit)
-        p = reader.probabilities([(q.text, c.text)])[0]
+        p = reader.probabilities([(q.text, finding_passage(engine.index, c))])[0]
         best_t.append(q.finding)
         best_g.append(int(p.argmax()))
         if a.finding is not None:

@@ -46,7 +46,7 @@ class Citation:
     section: str
     score: float
     units: tuple[int, ...] = ()
-    """Unit ids the passage is made of (one, or two adjacent sentences)."""
+    """Unit ids the passage is made of (one, or two adjacent sentences), the best-ranked first."""
     page: int | None = None
     """1-based page where the passage starts (PDF), else None."""
     page_end: int | None = None

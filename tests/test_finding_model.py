@@ -58,3 +58,17 @@ def test_weights_that_do_not_fit_the_base_model_are_refused() -> None:
         merge_adapter(layer, {"1.weight": torch.zeros(3, 4)})
     merge_adapter(layer, {"0.lora_A": torch.ones(1, 4), "0.lora_B": torch.ones(3, 1), "0.bias": torch.ones(3)})
     assert layer[0].bias.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_the_finding_reads_the_citations_best_unit_and_nothing_outside_the_quote(storm_engine) -> None:  # type: ignore[no-untyped-def]
+    from qa.answering.finding import finding_passage
+
+    idx = storm_engine.index
+    answers = storm_engine.ask_many(["How did responders compare with non-responders on overall survival?",
+                                     "What was the median duration of response?", "How many patients were enrolled?"])
+    for a in answers:
+        c = a.citations[0]
+        best = idx.units[c.units[0]]
+        passage = finding_passage(idx, c)
+        assert passage.endswith(best.text) and best.text in c.text  # the unit, after its headings
+        assert len(passage) - len(best.text) <= len(" › ".join(best.section)) + len(best.context or "") + 2

@@ -13,7 +13,7 @@ from qa.answering.candidates import dense_search, whole_corpus_search
 from qa.answering.confidence import VALUE_TYPES
 from qa.answering.confidence import confidence as answer_confidence
 from qa.answering.extract import short_answer
-from qa.answering.finding import finding_reader
+from qa.answering.finding import finding_passage, finding_reader
 from qa.answering.followup import is_follow_up, rewrite
 from qa.answering.learned import ranking_model
 from qa.answering.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped
@@ -237,7 +237,7 @@ class Engine:
                 answer = c.text[span[0] : span[1]].strip(" ,;")
         finding = None
         if not abstained and citations and self.settings.trained:
-            finding = finding_reader(weights_dir()).read(query.question, citations[0].text)
+            finding = finding_reader(weights_dir()).read(query.question, finding_passage(idx, citations[0]))
         return Answer(
             question=query.question,
             answer=answer,
@@ -293,7 +293,8 @@ class Engine:
             else:
                 text = self.document_text(first.doc)[first.start : last.end]
             out.append(
-                Citation(doc.path, first.start, last.end, text, section_label(first), s.score, tuple(group),
+                Citation(doc.path, first.start, last.end, text, section_label(first), s.score,
+                         (s.unit, *(g for g in group if g != s.unit)),
                          first.page, last.page_end, first.table)
             )
         return out

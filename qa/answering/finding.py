@@ -24,8 +24,10 @@ import numpy as np
 from qa.answering.query import is_comparison
 from qa.index import graphs
 from qa.index.adapters import digest, load_tensors, merge_adapter, weights_path
+from qa.index.corpus_index import CorpusIndex
+from qa.index.dense import embedding_text
 from qa.index.embed import resolve_model
-from qa.models import FINDING_LABELS, Finding
+from qa.models import FINDING_LABELS, Citation, Finding
 
 BASE = "all-MiniLM-L6-v2"
 """The packaged model the finding model's layers replace part of."""
@@ -152,6 +154,16 @@ def softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z)
     out: np.ndarray = e / e.sum(1, keepdims=True)
     return out
+
+
+def finding_passage(index: CorpusIndex, citation: Citation) -> str:
+    """What the finding model reads for a citation: its best-ranked unit with the unit's
+    headings, the text it was trained on (training.data.Doc.passage). Fed the citation as
+    shown (a neighbour joined, no headings) it was right for 0.652 of EI train part b's
+    questions, asked of their articles; fed this, 0.692."""
+    if not citation.units:
+        return citation.text
+    return embedding_text(index.units[citation.units[0]])
 
 
 @lru_cache(maxsize=4)
