@@ -7,8 +7,9 @@ What each row measures (training/ says how the weights were made):
 
 - STORM: the gold set trains the ranking and confidence models, so with the
   shipped weights it is a training-fold figure; "held-out (CV)" asks it with
-  the cross-validation fold weights that left STORM out; storm_fresh.jsonl holds
-  questions written after training (held-out phrasings, some unanswerable).
+  the cross-validation fold weights that left STORM out; storm_fresh*.jsonl hold
+  questions written after training (held-out phrasings, some unanswerable),
+  storm_fresh2.jsonl after the confidence model's trees.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
   that left its article out.
@@ -225,20 +226,21 @@ def storm(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
     rows = [measure("STORM gold", "training fold", "qa", qa_asker(engine, False), None, gold)]
     if folds:
         rows.append(measure("STORM gold", "held-out (CV)", "qa", qa_asker(engine, False, folds, args.folds), None, gold))
-    fresh = ROOT / "tests/data/storm_fresh.jsonl"
-    if fresh.exists():
-        rows.append(measure("STORM fresh", "held-out phrasings", "qa", qa_asker(engine, False), None, evaluate.load_gold(fresh)))
+    # each fresh set was written after the change before it, and never trained or tuned on
+    fresh = {f"STORM {f.stem.removeprefix('storm_').replace('_', ' ')}": evaluate.load_gold(f)
+             for f in sorted((ROOT / "tests/data").glob("storm_fresh*.jsonl"))}
+    for name, items in fresh.items():
+        rows.append(measure(name, "held-out phrasings", "qa", qa_asker(engine, False), None, items))
     if args.ablate:  # the hand-written contradiction rule on top of the confidence model
         plain = open_engine(corpus, args.workdir / "storm-index", contradiction_abstains=False)
         rows.append(measure("STORM gold", "training fold", "qa − contradiction", qa_asker(plain, False), None, gold))
-        if fresh.exists():
-            rows.append(measure("STORM fresh", "held-out phrasings", "qa − contradiction", qa_asker(plain, False), None,
-                                evaluate.load_gold(fresh)))
+        for name, items in fresh.items():
+            rows.append(measure(name, "held-out phrasings", "qa − contradiction", qa_asker(plain, False), None, items))
     if args.peers:
         base = open_engine(corpus, args.workdir / "storm-index-untrained", trained=False)
         rows.append(measure("STORM gold", "-", "qa untrained", qa_asker(base, False), None, gold))
-        if fresh.exists():
-            rows.append(measure("STORM fresh", "-", "qa untrained", qa_asker(base, False), None, evaluate.load_gold(fresh)))
+        for name, items in fresh.items():
+            rows.append(measure(name, "-", "qa untrained", qa_asker(base, False), None, items))
     return rows
 
 
@@ -301,7 +303,7 @@ def main() -> None:
     table: list[Row] = []
     for s in args.sets.split(","):
         table += {"storm": storm, "covidqa": covidqa, "ei": ei}[s.strip()](args, folds)
-    head = f"{'data':<14} {'split':<19} {'system':<20} {'P@1':>6} {'P@3':>6} {'MRR':>6} {'scoped':>6} {'n':>5} {'abst.unans':>10} {'wrong abst':>10} {'right|ans':>9} {'ECE':>6}"
+    head = f"{'data':<14} {'split':<19} {'system':<20} {'P@1':>6} {'P@3':>6} {'MRR':>6} {'scoped':>6} {'n':>5} {'abst.unans':>10} {'wrong abst':>10} {'right|ans':>9} {'right|.9':>11} {'ECE':>6}"
     print(head)
     print("-" * len(head))
     for data, split, system, r, sc in table:
@@ -310,8 +312,9 @@ def main() -> None:
         wrong = f"{r.abstained_answerable:.1%}" if qa_row else "-"
         right = f"{r.answered_right:.1%}" if qa_row and r.answered_right is not None else "-"
         ece = f"{r.ece:.3f}" if qa_row and r.ece is not None else "-"
+        sure = f"{r.sure_right:.1%}/{r.sure}" if qa_row and r.sure_right is not None else "-"
         scoped = f"{sc.p_at_1:.3f}" if sc else "-"
-        print(f"{data:<14} {split:<19} {system:<20} {r.p_at_1:6.3f} {r.p_at_3:6.3f} {r.mrr:6.3f} {scoped:>6} {r.answerable:5d} {unans:>10} {wrong:>10} {right:>9} {ece:>6}")
+        print(f"{data:<14} {split:<19} {system:<20} {r.p_at_1:6.3f} {r.p_at_3:6.3f} {r.mrr:6.3f} {scoped:>6} {r.answerable:5d} {unans:>10} {wrong:>10} {right:>9} {sure:>11} {ece:>6}")
     if args.json:
         args.json.write_text(json.dumps([{"data": d, "split": s, "system": y, **r.to_json(),
                                           "scoped": sc.to_json() if sc else None} for d, s, y, r, sc in table], indent=1))

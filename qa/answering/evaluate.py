@@ -33,6 +33,10 @@ from qa.text import fold
 MRR_DEPTH = 10
 
 
+SURE = 0.9
+"""The confidence a reader should be able to take at its word: of the answers given
+with at least this much, nine in ten must be right (issue 12)."""
+
 @dataclass(slots=True)
 class GoldItem:
     id: str
@@ -65,6 +69,10 @@ class Report:
     short_answer_accuracy: float | None = None
     answered_right: float | None = None
     """Of the questions qa answered (did not abstain on), the share whose first citation is right."""
+    sure: int = 0
+    """Questions answered with confidence >= SURE."""
+    sure_right: float | None = None
+    """Of those, the share whose first citation is right."""
     ece: float | None = None
     """Expected calibration error of the confidence (every question: right = first citation right)."""
     reliability: list[tuple[float, float, float, int]] = field(default_factory=list)
@@ -90,6 +98,8 @@ class Report:
             out.append(f"  short answers right: {self.short_answer_accuracy:.1%} of {self.short_answers}")
         if self.answered_right is not None:
             out.append(f"  first citation right when qa answers: {self.answered_right:.1%}")
+        if self.sure_right is not None:
+            out.append(f"  first citation right at confidence >= {SURE}: {self.sure_right:.1%} of {self.sure}")
         if self.ece is not None:
             out.append(f"  confidence: ECE {self.ece:.3f}; by bin (confidence → share right, n):")
             out += [f"    [{lo:.1f}, {lo + 0.1:.1f})  {conf:.2f} → {right:.2f}  n={n}" for lo, conf, right, n in self.reliability]
@@ -284,6 +294,10 @@ def score(
     answered = [ok for ok, ans in zip(right, answers, strict=True) if not ans.abstained]
     if answered:
         r.answered_right = sum(answered) / len(answered)
+    sure = [ok for ok, c in zip(right, confidences, strict=True) if c >= SURE]
+    r.sure = len(sure)
+    if sure:
+        r.sure_right = sum(sure) / len(sure)
     if items:
         r.reliability, r.ece = reliability(np.array(confidences), np.array(right, np.float64))
     return r
