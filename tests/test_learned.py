@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from qa.answering.learned import TreeModel, ranking_model
+from qa.answering.learned import CONFIDENCE, RANKER, TreeModel, confidence_model, ranking_model
 from qa.errors import QAError
 from qa.paths import WEIGHTS_ENV, weights_dir
 
@@ -67,10 +67,11 @@ def test_trees_scored_at_once_agree_with_walking_each_tree(seed: int) -> None:
     np.testing.assert_allclose(model.score(rows), expected, rtol=0, atol=1e-12)
 
 
-def test_the_shipped_ranking_trees_agree_with_walking_them() -> None:
-    model = ranking_model(True)
+@pytest.mark.parametrize(("load", "name"), [(ranking_model, RANKER), (confidence_model, CONFIDENCE)])
+def test_the_shipped_trees_agree_with_walking_them(load, name: str) -> None:
+    model = load(True)
     assert isinstance(model, TreeModel)
-    data = json.loads((weights_dir() / "ranker.json").read_text("utf-8"))
+    data = json.loads((weights_dir() / name).read_text("utf-8"))
     rows = np.random.default_rng(0).uniform(-0.5, 1.5, size=(300, len(model.features)))
     expected = np.array([_walk(data, r) for r in rows])
     np.testing.assert_allclose(model.score(rows), expected, rtol=0, atol=1e-9)

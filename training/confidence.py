@@ -13,7 +13,7 @@ is wrong by construction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,3 +64,104 @@ def fit(x: np.ndarray, y: np.ndarray, names: Sequence[str], weights: np.ndarray 
 
     res = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B")
     return Logistic(tuple(names), mean, scale, res.x[1:], float(res.x[0]))
+
+
+CONFIDENCE_TREES = 300
+CONFIDENCE_TREE_PARAMS = {"num_leaves": 3, "learning_rate": 0.05, "min_data_in_leaf": 40}
+"""Small trees (pairs of splits), many of them: chosen by held-out log loss over the
+cross-fitted rows, like the ranking's trees by CV P@1."""
+
+
+MONOTONE = {"score": 1, "margin": 1, "mass": 1, "doc_mass": 1, "dense": 1, "coverage": 1, "unknown": -1, "contradiction": -1}
+"""The direction in which each feature may move the probability (trees are free to learn
+the size): a closer, better-covered, clearer best passage is never less likely right.
+Trees learn nothing beyond the range they saw; held to these, a question unlike any
+asked in training is not answered because of a split learned elsewhere."""
+
+
+@dataclass(slots=True)
+class Trees:
+    """Gradient-boosted trees fitted to the log loss: the sum of their leaves is the
+    log-odds, which qa's TreeModel evaluates at run time."""
+
+    features: tuple[str, ...]
+    data: dict[str, object]
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        from qa.answering.learned import TreeModel
+
+        z = TreeModel.from_json(self.data).score(x)
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        return out
+
+    def to_json(self, settings: dict[str, float]) -> dict[str, object]:
+        return {**self.data, "settings": settings}
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray, names: Sequence[str], weights: np.ndarray | None = None, seed: int = 13) -> Trees:
+    """Binary log loss over the rows (single-threaded: reproducible)."""
+    import lightgbm as lgb
+
+    from training.ranker import tree_arrays
+
+    params = {"objective": "binary", "verbose": -1, "num_threads": 1, "seed": seed, "deterministic": True,
+              "monotone_constraints": [MONOTONE.get(n, 0) for n in names], **CONFIDENCE_TREE_PARAMS}
+    booster = lgb.train(params, lgb.Dataset(x, y, weight=weights), CONFIDENCE_TREES)
+    return Trees(tuple(names), tree_arrays(booster.dump_model(), names))
+
+
+def log_loss(p: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> float:
+    """Mean negative log-likelihood of the labels (weighted): the proper score the kind
+    and the features are chosen by."""
+    q = np.clip(p, 1e-9, 1 - 1e-9)
+    return float(-np.average(y * np.log(q) + (1 - y) * np.log(1 - q), weights=w))
+
+
+def choose_confidence(rows: list, probe: list, w: np.ndarray, seed: int, log: Callable[[str], None]):  # type: ignore[no-untyped-def,type-arg]
+    """The confidence model's kind (logistic or trees) and features, chosen by the
+    cross-fitted log loss over rows (set, kind, fold, features, label) weighted by w;
+    each feature is kept only where leaving it out raises that loss. Returns
+    (features, fitter, fold models, held-out probabilities). probe: rows that are
+    only predicted."""
+    y = np.array([r[4] for r in rows])
+    folds = np.array([r[2] for r in rows])
+    fitters = {"logistic": lambda x, y_, names, w_: fit(x, y_, names, weights=w_),
+               "trees": lambda x, y_, names, w_: fit_trees(x, y_, names, weights=w_, seed=seed)}
+
+    def cross_fit(kind: str, names: list[str]) -> tuple[list, np.ndarray]:  # type: ignore[type-arg]
+        x = np.array([[r[3][n] for n in names] for r in rows])
+        p = np.zeros(len(y))
+        models = []
+        for k in sorted(set(folds.tolist())):
+            m = fitters[kind](x[folds != k], y[folds != k], names, w[folds != k])
+            models.append(m)
+            p[folds == k] = m.probability(x[folds == k])
+        return models, p
+
+    names = sorted(rows[0][3])
+    losses = {kind: log_loss(cross_fit(kind, names)[1], y, w) for kind in fitters}
+    log("  confidence, held-out log loss by kind: " + ", ".join(f"{k} {v:.4f}" for k, v in losses.items()))
+    kind = min(losses, key=losses.__getitem__)
+    base = losses[kind]
+    kept = list(names)
+    for name in names:
+        loss = log_loss(cross_fit(kind, [n for n in kept if n != name])[1], y, w)
+        log(f"    {kind} without {name:<14} {loss:.4f} ({loss - base:+.4f})")
+        if loss < base:
+            kept.remove(name)
+            base = loss
+    models, p = cross_fit(kind, kept)
+    log(f"  chosen: {kind} over {', '.join(kept)}; held-out log loss {base:.4f}")
+    if probe:  # each probe row predicted by the fold model that left its question out
+        folds_probe = np.array([r[2] for r in probe])
+        xp = np.array([[r[3][n] for n in kept] for r in probe])
+        pp = np.zeros(len(probe))
+        for k, m in enumerate(models):
+            pp[folds_probe == k] = m.probability(xp[folds_probe == k])
+        for what, label in (("elsewhere", "asked of the article most like their own alone"),
+                            ("foreign", "asked of another data set's corpus")):
+            shares = {s_: float(np.mean([q < 0.5 for q, r in zip(pp, probe, strict=True) if r[1] == what and r[0] == s_]))
+                      for s_ in sorted({r[0] for r in probe if r[1] == what})}
+            if shares:
+                log(f"  {label} (unanswerable, not fitted on), abstained: " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
+    return kept, fitters[kind], models, p

@@ -275,7 +275,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     from qa.answering.ranking import rank
     from qa.answering.scope import scope_of
     from qa.config import Settings
-    from training.confidence import fit
+    from training.confidence import choose_confidence
     from training.ranker import open_engine
 
     ranker = json.loads((out / RANKER).read_text())
@@ -286,56 +286,87 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     fold_of = {g.question.id: f for g, f in zip(groups, folds, strict=True)}
     rankers = _fold_rankers(groups, folds, names, ranker.get("kind", "linear"), seed)
     plain = Settings(trained=False)  # features only: every order below comes from a fold model
-    rows: list[tuple[str, int, dict[str, float], float]] = []  # (set, fold, features, label)
-    for name, (corpus, _, questions) in _corpora(workdir).items():
-        engine = open_engine(corpus, workdir / f"index-{name}", Settings(), log)
+    rows: list[tuple[str, str, int, dict[str, float], float]] = []  # (set, kind, fold, features, label)
+    corpora = _corpora(workdir)
+    engines = {name: open_engine(corpus, workdir / f"index-{name}", Settings(), log) for name, (corpus, _, _) in corpora.items()}
+    for name, (_, data, questions) in corpora.items():
+        engine = engines[name]
         idx = engine.index
         doc_ids = {d.path: n for n, d in enumerate(idx.docs)}
-        queries = [engine.prepare(q.text) for q in questions]
+        # Questions written about an article that it does not answer (STORM's gold set
+        # has them) are rows too: all that teaches "not here" within one short article.
+        unanswered = [q for q in data.questions if not q.spans and q.source == "storm"]
+        set_fold = fold_of[questions[0].id] if unanswered else -1  # STORM is one article: one fold
+        queries = [engine.prepare(q.text) for q in questions + unanswered]
         vecs = engine.embedder.encode([qq.dense_text for qq in queries])
-        for q, query, vec in zip(questions, queries, vecs, strict=True):
-            k = fold_of[q.id]
+        for q, query, vec in zip(questions + unanswered, queries, vecs, strict=True):
+            k = fold_of.get(q.id, set_fold)
             ranked = _rescored(rank(idx, query, vec, plain), rankers[k])
             if not ranked:
                 continue
+            if not q.spans:
+                rows.append((name, "unanswerable", k, conf.features(idx, query, ranked), 0.0))
+                continue
             top = idx.units[ranked[0].unit]
             hit = top.doc == doc_ids.get(q.doc) and datasets.answers(top, q.spans)
-            rows.append((name, k, conf.features(idx, query, ranked), float(hit)))
+            rows.append((name, "corpus", k, conf.features(idx, query, ranked), float(hit)))
             own = doc_ids.get(q.doc)
             if own is not None and len(idx.docs) > 1:  # the same question asked of its article alone
                 ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, [own])), rankers[k])
                 if ranked:
                     hit = idx.units[ranked[0].unit].doc == own and datasets.answers(idx.units[ranked[0].unit], q.spans)
-                    rows.append((name + "-scoped", k, conf.features(idx, query, ranked), float(hit)))
+                    rows.append((name, "scoped", k, conf.features(idx, query, ranked), float(hit)))
             others = [d for d in range(len(idx.docs)) if d != doc_ids.get(q.doc)]
             if others:  # the same question, of a corpus without its article: unanswerable
                 ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, others)), rankers[k])
                 if ranked:
-                    rows.append((name + "-without", k, conf.features(idx, query, ranked), 0.0))
+                    rows.append((name, "without", k, conf.features(idx, query, ranked), 0.0))
+                    # and of the article most like its own alone, as a grid asks every
+                    # question of every article: unanswerable, and the hardest such case
+                    alike = int(idx.units[ranked[0].unit].doc)
+                    ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, [alike])), rankers[k])
+                    if ranked:
+                        rows.append((name, "elsewhere", k, conf.features(idx, query, ranked), 0.0))
+        # and of the other data sets' corpora, which are about something else: the
+        # off-topic question, most of all of one short article (STORM), where nothing
+        # else teaches that a far-off best passage is no answer
+        for other, foreign in engines.items():
+            if other == name:
+                continue
+            fq = [foreign.prepare(q.text) for q in questions]
+            for q, query, vec in zip(questions, fq, foreign.embedder.encode([qq.dense_text for qq in fq]), strict=True):
+                ranked = _rescored(rank(foreign.index, query, vec, plain), rankers[fold_of[q.id]])
+                if ranked:
+                    rows.append((name, "foreign", fold_of[q.id], conf.features(foreign.index, query, ranked), 0.0))
         log(f"  {name}: confidence features for {len(questions)} questions")
-    fnames = sorted(rows[0][2])
-    x = np.array([[r[2][n] for n in fnames] for r in rows])
-    y = np.array([r[3] for r in rows])
-    fold_arr = np.array([r[1] for r in rows])
+    (workdir / "confidence-rows.pkl").write_bytes(pickle.dumps(rows))  # for trying other fits
     # Every question weighs the same. (Weighing each data set the same, so that STORM's
     # 105 questions count as much as COVID-QA's 718, brought STORM's wrongly abstained
     # answerable questions from 29 to 14 but answered "What is the capital of France?":
     # STORM has no questions asked without their article to learn "not here" from.)
-    sets = np.array([r[0].removesuffix("-without").removesuffix("-scoped") for r in rows])
-    w = np.ones(len(rows))
-    p = np.zeros(len(y))
-    fold_models = []
-    for k in range(CV_FOLDS):
-        m = fit(x[fold_arr != k], y[fold_arr != k], fnames, weights=w[fold_arr != k])
-        fold_models.append(m)
-        p[fold_arr == k] = m.probability(x[fold_arr == k])
+    # Two kinds of row are only predicted, not fitted on. A question asked of the
+    # article most like its own alone taught the model that a right answer in one
+    # article is as likely wrong as right (STORM's answerable questions, held out,
+    # abstained 64%, against 28% without those rows). A question asked of another data
+    # set's corpus ("foreign") drowned the one-article region in negatives: STORM's
+    # gold answerable questions, a training fold, abstained 32% (against 6%).
+    probe = ("elsewhere", "foreign")
+    fitted = [r for r in rows if r[1] not in probe]
+    w = np.ones(len(fitted))
+    fnames, fitter, fold_models, p = choose_confidence(fitted, [r for r in rows if r[1] in probe], w, seed, log)
+    y = np.array([r[4] for r in fitted])
+    sets = np.array([r[0] for r in fitted])
+    answerable_rows = np.array([r[1] in ("corpus", "scoped") for r in fitted])
+    kinds = np.array([r[1] for r in fitted])
     for name in sorted(set(sets)):
         sel = sets == name
         _, e = reliability(p[sel], y[sel])
-        answerable = sel & np.array([not r[0].endswith("-without") for r in rows])  # corpus-wide and scoped
-        unanswerable = sel & ~answerable  # none for a one-article corpus (STORM)
-        log(f"  {name}: held-out ECE {e:.3f}; answerable abstained (p < 0.5) {np.mean(p[answerable] < 0.5):.3f}, "
-            + (f"unanswerable abstained {np.mean(p[unanswerable] < 0.5):.3f}" if unanswerable.any() else "no unanswerable rows"))
+        answerable = sel & answerable_rows
+        _, e_ans = reliability(p[answerable], y[answerable])
+        shares = {kind: float(np.mean(p[sel & (kinds == kind)] < 0.5)) for kind in ("without", "unanswerable")
+                  if (sel & (kinds == kind)).any()}
+        log(f"  {name}: held-out ECE {e:.3f} (answerable rows alone {e_ans:.3f}); abstained (p < 0.5): answerable "
+            f"{np.mean(p[answerable] < 0.5):.3f}, " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
     table, ece = reliability(p, y)
     log(f"  held-out (cross-fitted) reliability, ECE {ece:.3f}:")
     for lo, mean_p, prec, n in table:
@@ -343,7 +374,8 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     sure = p >= 0.9
     log(f"  of {int(sure.sum())} answers with confidence >= 0.9, {y[sure].mean() if sure.any() else float('nan'):.3f} are right")
     threshold = 0.5
-    final = fit(x, y, fnames, weights=w)
+    x = np.array([[r[3][n] for n in fnames] for r in fitted])
+    final = fitter(x, y, fnames, w)
     (out / CONFIDENCE).write_text(json.dumps(final.to_json({"threshold": threshold}), indent=1) + "\n")
     log(f"  wrote {out / CONFIDENCE}")
     for k in range(CV_FOLDS):  # fold weights: what bench/accuracy.py asks held-out questions with

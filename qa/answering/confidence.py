@@ -2,12 +2,12 @@
 
 What qa knows once it has ranked becomes a few features of the best candidate
 (its score and lead over the next, the share of the ranking's probability it
-holds, its dense similarity and coverage, the share of the question's words
-the corpus never uses, whether it contradicts the question, how many candidates
-there were: few in one short document, where the best is more often right).
-The trained
-confidence model (qa/weights/confidence.json, calibrated on held-out
-questions by training/) maps them to a probability, and qa abstains below the
+holds and that its document holds, its dense similarity and coverage, the share
+of the question's words the corpus never uses, whether it contradicts the
+question, how many candidates there were: few in one short document, where the
+best is more often right). The trained confidence model
+(qa/weights/confidence.json, fitted to held-out questions by training/) maps
+them to a probability, and qa abstains below the
 threshold fitted with it. Untrained, the old answerability score
 (qa.answering.abstention) is squashed around its hand-set thresholds.
 """
@@ -36,11 +36,14 @@ def features(index: CorpusIndex, q: Query, ranked: list[Scored]) -> dict[str, fl
     """The confidence model's inputs for a ranked candidate list (not empty)."""
     top = ranked[0]
     scores = np.array([s.score for s in ranked[:50]], np.float64)
-    mass = 1.0 / float(np.exp(scores - scores[0]).sum())
+    share = np.exp(scores - scores[0])
+    mass = 1.0 / float(share.sum())
+    docs = index.unit_docs[[s.unit for s in ranked[:50]]]
     return {
         "score": top.score,
         "margin": top.score - ranked[1].score if len(ranked) > 1 else 5.0,
         "mass": mass,
+        "doc_mass": float(share[docs == docs[0]].sum()) * mass,
         "dense": top.features["dense"],
         "coverage": top.features["coverage"],
         "unknown": unknown_share(index, q),

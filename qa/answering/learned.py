@@ -1,8 +1,9 @@
 """The trained ranking and confidence models, read from qa's weights folder.
 
-Both are linear models over standardised features that qa computes at run time
-(qa.answering.ranking, qa.answering.confidence); training/ fits them on public
-data and writes them as JSON next to the encoder adapter. With Settings.trained
+Each is a linear model over standardised features or gradient-boosted trees over
+features that qa computes at run time (qa.answering.ranking,
+qa.answering.confidence); training/ fits them on public data and writes them as
+JSON next to the encoder adapter. With Settings.trained
 False, or where the files are missing, ranking falls back to the hand-set
 Settings.weights and confidence to the old answerability threshold.
 """
@@ -157,9 +158,7 @@ def ranking_model(trained: bool) -> Model | None:
     return _load(weights_dir() / RANKER) if trained else None
 
 
-def confidence_model(trained: bool) -> LinearModel | None:
-    """The calibrated confidence model (logistic), or None."""
-    model = _load(weights_dir() / CONFIDENCE) if trained else None
-    if model is not None and not isinstance(model, LinearModel):
-        raise QAError(f"The confidence model in {weights_dir()} is not a logistic model.", hint="Reinstall qa (see the README).")
-    return model
+def confidence_model(trained: bool) -> Model | None:
+    """The calibrated confidence model, or None: its score is the log-odds that the
+    first citation answers (a logistic model's, or the sum of boosted trees' leaves)."""
+    return _load(weights_dir() / CONFIDENCE) if trained else None
