@@ -79,3 +79,22 @@ def test_a_table_row_answers_with_the_cell_under_the_column_asked_about(question
                                                                         answer: str | None) -> None:
     span = short_answer(analyse(question), row, context)
     assert (row[span[0] : span[1]] if span else None) == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        (
+            "What was the relative risk of additional uterotonic treatment after carbetocin versus oxytocin?",
+            "The proportion of subjects needing additional uterotonic treatment was 3.1 % (95 % CI 1.7–5.1 %) in the "
+            "carbetocin group and 7.2 % (95 % CI 5.8–8.9 %) in all oxytocin groups combined, p = 0.0110 (Table 2). The "
+            "relative risk for additional uterotonic treatment after carbetocin versus oxytocin was 0.41 (95 % CI 0.19–0.85).",
+            "0.41 (95 % CI 0.19–0.85)",
+        ),
+        ("What was the hazard ratio for death?", "Mortality was lower with drug A (12% vs 18%; HR 0.62, 95% CI 0.48-0.80).", "0.62"),
+        ("What was the odds ratio for relapse?", "Relapse occurred in 40 of 120 patients (odds ratio 1.9 (1.1–3.2)).", "1.9 (1.1–3.2)"),
+    ],
+)
+def test_an_effect_measure_is_the_number_its_name_reports(question: str, text: str, answer: str) -> None:
+    span = short_answer(analyse(question), text)
+    assert span is not None and text[span[0] : span[1]] == answer

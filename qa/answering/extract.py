@@ -52,6 +52,13 @@ _INTERVAL = {
     "range": re.compile(r"\brange\s*:?\s*\d[^()]{0,30}?\d(?=\))|\brange\s+(?:of\s+)?\d+(?:\.\d+)?\s*(?:[–-]|to)\s*\d+(?:\.\d+)?", re.I),
     "ci": re.compile(r"\b95%\s*CI,?\s*\d[^()]{0,30}?\d(?=\))|\b95%\s*(?:CI|confidence interval),?\s*\d+(?:\.\d+)?\s*(?:[–-]|to)\s*\d+(?:\.\d+)?", re.I),
 }
+# An effect measure is the number its name reports ("relative risk ... was 0.41 (95%
+# CI 0.19-0.85)", "HR 0.62, 0.48-0.80"), not the first number of the sentence.
+_RATIO_NAME = r"(?:relative risk|risk ratio|hazard ratio|odds ratio|rate ratio|\b(?:a?RR|a?HR|a?OR|IRR)\b)"
+_ASKS_RATIO = re.compile(_RATIO_NAME, re.I)
+_RATIO_VALUE = re.compile(
+    rf"{_RATIO_NAME}[^\d.;]{{0,80}}?(?P<value>\d+(?:\.\d+)?(?:\s*\([^()]{{1,40}}\))?)", re.I
+)
 _ASKS_RANGE = re.compile(r"\brange\b", re.I)
 _ASKS_CI = re.compile(r"\bconfidence interval\b|\b95% ?CI\b|\bCI\b")
 # Counts and doses come before what they count ("24 partial responses", "80 mg
@@ -185,6 +192,11 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
             if found:
                 m = _closest(found, positions, False)
                 return m.start(), m.end()
+    if kind is None and _ASKS_RATIO.search(q.question):
+        found = list(_RATIO_VALUE.finditer(text))
+        if found:
+            m = min(found, key=lambda m: min((abs(m.start() - a) for a, _ in positions), default=0))
+            return m.start("value"), m.end("value")
     if kind == "reference":
         doi = _DOI.search(text)
         if re.search(r"\bdoi\b", q.question, re.I):
