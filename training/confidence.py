@@ -1,7 +1,8 @@
 """Stage 3: confidence, the probability that the first citation answers.
 
-A logistic model over what qa knows once it has ranked: the best candidate's
-score and its lead over the next, how much probability the ranking puts on it,
+A logistic model or boosted trees, whichever has the lower held-out log loss,
+over what qa knows once it has ranked: the best candidate's score and its lead
+over the next, how much probability the ranking puts on it and on its document,
 its dense similarity and coverage of the question, the share of the question's
 words the corpus never uses, and whether the best passage contradicts the
 question (qa.answering.abstention). It is fitted on held-out predictions:
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
+from qa.answering.learned import TreeModel
+
 
 @dataclass(slots=True)
 class Logistic:
@@ -29,9 +32,7 @@ class Logistic:
     intercept: float
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        z = self.intercept + ((x - self.mean) / self.scale) @ self.coef
-        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-        return out
+        return _sigmoid(self.intercept + ((x - self.mean) / self.scale) @ self.coef)
 
     def to_json(self, settings: dict[str, float]) -> dict[str, object]:
         return {
@@ -75,8 +76,8 @@ cross-fitted rows, like the ranking's trees by CV P@1."""
 MONOTONE = {"score": 1, "margin": 1, "mass": 1, "doc_mass": 1, "dense": 1, "coverage": 1, "unknown": -1, "contradiction": -1}
 """The direction in which each feature may move the probability (trees are free to learn
 the size): a closer, better-covered, clearer best passage is never less likely right.
-Trees learn nothing beyond the range they saw; held to these, a question unlike any
-asked in training is not answered because of a split learned elsewhere."""
+Trees learn nothing beyond the range they saw, and these keep a split learned on one
+kind of question from turning round what a feature means on another."""
 
 
 @dataclass(slots=True)
@@ -86,19 +87,16 @@ class Trees:
 
     features: tuple[str, ...]
     data: dict[str, object]
+    model: TreeModel
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        from qa.answering.learned import TreeModel
-
-        z = TreeModel.from_json(self.data).score(x)
-        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-        return out
+        return _sigmoid(self.model.score(x))
 
     def to_json(self, settings: dict[str, float]) -> dict[str, object]:
         return {**self.data, "settings": settings}
 
 
-def fit_trees(x: np.ndarray, y: np.ndarray, names: Sequence[str], weights: np.ndarray | None = None, seed: int = 13) -> Trees:
+def fit_trees(x: np.ndarray, y: np.ndarray, names: Sequence[str], seed: int = 13) -> Trees:
     """Binary log loss over the rows (single-threaded: reproducible)."""
     import lightgbm as lgb
 
@@ -106,46 +104,51 @@ def fit_trees(x: np.ndarray, y: np.ndarray, names: Sequence[str], weights: np.nd
 
     params = {"objective": "binary", "verbose": -1, "num_threads": 1, "seed": seed, "deterministic": True,
               "monotone_constraints": [MONOTONE.get(n, 0) for n in names], **CONFIDENCE_TREE_PARAMS}
-    booster = lgb.train(params, lgb.Dataset(x, y, weight=weights), CONFIDENCE_TREES)
-    return Trees(tuple(names), tree_arrays(booster.dump_model(), names))
+    booster = lgb.train(params, lgb.Dataset(x, y), CONFIDENCE_TREES)
+    data = tree_arrays(booster.dump_model(), names)
+    return Trees(tuple(names), data, TreeModel.from_json(data))
 
 
-def log_loss(p: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> float:
-    """Mean negative log-likelihood of the labels (weighted): the proper score the kind
-    and the features are chosen by."""
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+    return out
+
+
+def log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-likelihood of the labels: the proper score the kind and the
+    features are chosen by."""
     q = np.clip(p, 1e-9, 1 - 1e-9)
-    return float(-np.average(y * np.log(q) + (1 - y) * np.log(1 - q), weights=w))
+    return float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
 
 
-def choose_confidence(rows: list, probe: list, w: np.ndarray, seed: int, log: Callable[[str], None]):  # type: ignore[no-untyped-def,type-arg]
+def choose_confidence(rows: list, probe: list, seed: int, log: Callable[[str], None]):  # type: ignore[no-untyped-def,type-arg]
     """The confidence model's kind (logistic or trees) and features, chosen by the
-    cross-fitted log loss over rows (set, kind, fold, features, label) weighted by w;
-    each feature is kept only where leaving it out raises that loss. Returns
-    (features, fitter, fold models, held-out probabilities). probe: rows that are
-    only predicted."""
+    cross-fitted log loss over rows (set, kind, fold, features, label); each feature
+    is kept only where leaving it out raises that loss. Returns (features, fitter,
+    fold models, held-out probabilities). probe: rows that are only predicted."""
     y = np.array([r[4] for r in rows])
     folds = np.array([r[2] for r in rows])
-    fitters = {"logistic": lambda x, y_, names, w_: fit(x, y_, names, weights=w_),
-               "trees": lambda x, y_, names, w_: fit_trees(x, y_, names, weights=w_, seed=seed)}
+    fitters = {"logistic": lambda x, y_, names: fit(x, y_, names),
+               "trees": lambda x, y_, names: fit_trees(x, y_, names, seed=seed)}
 
     def cross_fit(kind: str, names: list[str]) -> tuple[list, np.ndarray]:  # type: ignore[type-arg]
         x = np.array([[r[3][n] for n in names] for r in rows])
         p = np.zeros(len(y))
         models = []
         for k in sorted(set(folds.tolist())):
-            m = fitters[kind](x[folds != k], y[folds != k], names, w[folds != k])
+            m = fitters[kind](x[folds != k], y[folds != k], names)
             models.append(m)
             p[folds == k] = m.probability(x[folds == k])
         return models, p
 
     names = sorted(rows[0][3])
-    losses = {kind: log_loss(cross_fit(kind, names)[1], y, w) for kind in fitters}
+    losses = {kind: log_loss(cross_fit(kind, names)[1], y) for kind in fitters}
     log("  confidence, held-out log loss by kind: " + ", ".join(f"{k} {v:.4f}" for k, v in losses.items()))
     kind = min(losses, key=losses.__getitem__)
     base = losses[kind]
     kept = list(names)
     for name in names:
-        loss = log_loss(cross_fit(kind, [n for n in kept if n != name])[1], y, w)
+        loss = log_loss(cross_fit(kind, [n for n in kept if n != name])[1], y)
         log(f"    {kind} without {name:<14} {loss:.4f} ({loss - base:+.4f})")
         if loss < base:
             kept.remove(name)
@@ -158,10 +161,10 @@ def choose_confidence(rows: list, probe: list, w: np.ndarray, seed: int, log: Ca
         pp = np.zeros(len(probe))
         for k, m in enumerate(models):
             pp[folds_probe == k] = m.probability(xp[folds_probe == k])
+        sets, kinds = np.array([r[0] for r in probe]), np.array([r[1] for r in probe])
         for what, label in (("elsewhere", "asked of the article most like their own alone"),
                             ("foreign", "asked of another data set's corpus")):
-            shares = {s_: float(np.mean([q < 0.5 for q, r in zip(pp, probe, strict=True) if r[1] == what and r[0] == s_]))
-                      for s_ in sorted({r[0] for r in probe if r[1] == what})}
+            shares = {s_: float(np.mean(pp[(kinds == what) & (sets == s_)] < 0.5)) for s_ in sorted(set(sets[kinds == what]))}
             if shares:
                 log(f"  {label} (unanswerable, not fitted on), abstained: " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
     return kept, fitters[kind], models, p

@@ -352,8 +352,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     # gold answerable questions, a training fold, abstained 32% (against 6%).
     probe = ("elsewhere", "foreign")
     fitted = [r for r in rows if r[1] not in probe]
-    w = np.ones(len(fitted))
-    fnames, fitter, fold_models, p = choose_confidence(fitted, [r for r in rows if r[1] in probe], w, seed, log)
+    fnames, fitter, fold_models, p = choose_confidence(fitted, [r for r in rows if r[1] in probe], seed, log)
     y = np.array([r[4] for r in fitted])
     sets = np.array([r[0] for r in fitted])
     answerable_rows = np.array([r[1] in ("corpus", "scoped") for r in fitted])
@@ -375,7 +374,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     log(f"  of {int(sure.sum())} answers with confidence >= 0.9, {y[sure].mean() if sure.any() else float('nan'):.3f} are right")
     threshold = 0.5
     x = np.array([[r[3][n] for n in fnames] for r in fitted])
-    final = fitter(x, y, fnames, w)
+    final = fitter(x, y, fnames)
     (out / CONFIDENCE).write_text(json.dumps(final.to_json({"threshold": threshold}), indent=1) + "\n")
     log(f"  wrote {out / CONFIDENCE}")
     for k in range(CV_FOLDS):  # fold weights: what bench/accuracy.py asks held-out questions with

@@ -195,7 +195,7 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
     if kind is None and _ASKS_RATIO.search(q.question):
         found = list(_RATIO_VALUE.finditer(text))
         if found:
-            m = min(found, key=lambda m: min((abs(m.start() - a) for a, _ in positions), default=0))
+            m = _closest(found, positions, False)  # the name that holds most of the question's words
             return m.start("value"), m.end("value")
     if kind == "reference":
         doi = _DOI.search(text)
