@@ -23,10 +23,6 @@ from training import data as datasets
 from training import negatives
 
 ENCODER_EPOCHS = 2.0
-ENCODER_SCALE = 1.3
-"""How far along its trained change the encoder is stored (training.text_models.low_rank_delta).
-Chosen by the ranking stage's article-grouped CV on the training folds (trees, mean P@1 over EI
-train part b / COVID-QA / STORM gold): 0.5 0.641, 1.0 0.677, 1.3 0.684, 1.6 0.672."""
 FINDING_EPOCHS = 3.0
 CV_FOLDS = 5
 
@@ -51,10 +47,9 @@ def encoder(out: Path, workdir: Path, seed: int) -> None:
     log(f"  EI train part a: {len(part_a)} questions over {len({q.doc for q in part_a})} articles ({time.perf_counter() - t0:.0f} s to read)")
     hard = negatives.lexical(part_a, ei)
     model = enc.train(part_a, ei, hard, epochs=ENCODER_EPOCHS, seed=seed, log=log)
-    delta = low_rank_delta(model, scale=ENCODER_SCALE)
-    log(f"  stored rank {RANK}, scale {ENCODER_SCALE}: keeps {kept_energy(model):.4f} of the change's energy")
-    save_file(delta, str(out / ENCODER),
-              metadata={"base": "all-MiniLM-L6-v2", "rank": str(RANK), "seed": str(seed), "scale": str(ENCODER_SCALE)})
+    delta = low_rank_delta(model)
+    log(f"  stored rank {RANK}: keeps {kept_energy(model):.4f} of the change's energy")
+    save_file(delta, str(out / ENCODER), metadata={"base": "all-MiniLM-L6-v2", "rank": str(RANK), "seed": str(seed)})
     log(f"  wrote {out / ENCODER} ({(out / ENCODER).stat().st_size / 1e6:.1f} MB)")
 
 

@@ -71,26 +71,23 @@ def batches(n: int, size: int, steps: int, rng: random.Random) -> Iterator[list[
         yield [order.pop() for _ in range(size)]
 
 
-def low_rank_delta(model: nn.Module, rank: int = RANK, scale: float = 1.0) -> dict[str, torch.Tensor]:
-    """The trained model as changes to the base: scale · (W_trained − W_base) ≈ B·A per
-    encoder linear layer (truncated SVD), and the LayerNorms and biases moved as far:
-    base + scale · (trained − base). A scale other than 1 steps back towards the base
-    model (< 1) or on past the trained one (> 1) along the same change."""
+def low_rank_delta(model: nn.Module, rank: int = RANK) -> dict[str, torch.Tensor]:
+    """The trained model as changes to the base: W_trained − W_base ≈ B·A per
+    encoder linear layer (truncated SVD), and the trained LayerNorms."""
     base = dict(load_base().named_parameters())
     out: dict[str, torch.Tensor] = {}
     for name, p in model.named_parameters():
         if not name.startswith("encoder."):
             continue
-        was = base[name].detach()
         if name.endswith(".weight") and p.dim() == 2:
-            delta = (p.detach() - was).double() * scale
+            delta = (p.detach() - base[name].detach()).double()
             u, s, vh = torch.linalg.svd(delta, full_matrices=False)
             r = min(rank, s.numel())
             layer = name[: -len(".weight")]
             out[f"{layer}.lora_B"] = (u[:, :r] * s[:r]).half().contiguous()
             out[f"{layer}.lora_A"] = vh[:r].half().contiguous()
         elif "LayerNorm" in name or name.endswith(".bias"):
-            out[name] = (p.detach().clone() if scale == 1.0 else was + scale * (p.detach() - was)).contiguous()
+            out[name] = p.detach().clone().contiguous()
     return out
 
 
