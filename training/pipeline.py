@@ -270,7 +270,8 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     that left its article's fold out, so the probabilities reported here (and
     the fold weights bench/accuracy.py uses) are held-out ones."""
     from qa.answering import confidence as conf
-    from qa.answering.evaluate import reliability
+    from qa.answering.confidence import VALUE_TYPES
+    from qa.answering.evaluate import reliability, span_hit
     from qa.answering.learned import CONFIDENCE, RANKER
     from qa.answering.ranking import rank
     from qa.answering.scope import scope_of
@@ -280,6 +281,16 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
 
     ranker = json.loads((out / RANKER).read_text())
     names = list(ranker["features"])
+    margins = ranker.get("settings", {})
+
+    def cited(engine, query, ranked: list, q: datasets.Question) -> float:  # type: ignore[no-untyped-def,type-arg]
+        # The label is what the user is shown, the first citation (its unit and the
+        # neighbour it may take in), not the first unit: the confidence is the
+        # probability that the quote answers.
+        margin = margins.get("merge_margin" if query.answer_type in VALUE_TYPES else "passage_margin", 0.0)
+        c = engine.citations(ranked, 1, margin)[0]
+        return float(c.doc == q.doc and any(span_hit(c.start, c.end, c.text, *span) for span in q.spans))
+
     by_set = _groups(workdir)
     groups = [g for gs in by_set.values() for g in gs]
     folds = _folds(groups, seed)
@@ -307,15 +318,12 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
             if not q.spans:
                 rows.append((name, "unanswerable", k, conf.features(idx, query, ranked), 0.0))
                 continue
-            top = idx.units[ranked[0].unit]
-            hit = top.doc == doc_ids.get(q.doc) and datasets.answers(top, q.spans)
-            rows.append((name, "corpus", k, conf.features(idx, query, ranked), float(hit)))
+            rows.append((name, "corpus", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
             own = doc_ids.get(q.doc)
             if own is not None and len(idx.docs) > 1:  # the same question asked of its article alone
                 ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, [own])), rankers[k])
                 if ranked:
-                    hit = idx.units[ranked[0].unit].doc == own and datasets.answers(idx.units[ranked[0].unit], q.spans)
-                    rows.append((name, "scoped", k, conf.features(idx, query, ranked), float(hit)))
+                    rows.append((name, "scoped", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
             others = [d for d in range(len(idx.docs)) if d != doc_ids.get(q.doc)]
             if others:  # the same question, of a corpus without its article: unanswerable
                 ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, others)), rankers[k])

@@ -226,7 +226,7 @@ class Engine:
     ) -> Answer:
         idx = self.index
         ranked = rank(idx, query, qvec, self.settings, scope, nearest)
-        citations = self._citations(ranked, k, self.margin(query))
+        citations = self.citations(ranked, k, self.margin(query))
         confidence, threshold = answer_confidence(idx, query, ranked, self.settings)
         abstained = not ranked or confidence < threshold
         answer = None
@@ -260,7 +260,9 @@ class Engine:
             return model.get("merge_margin" if value else "passage_margin", 0.0)
         return self.settings.merge_margin if value else self.settings.passage_margin
 
-    def _citations(self, ranked: list[Scored], k: int, margin: float) -> list[Citation]:
+    def citations(self, ranked: list[Scored], k: int, margin: float) -> list[Citation]:
+        """The first k passages of a ranking, each its unit joined by the neighbour
+        that scores within `margin` of it (what an answer quotes)."""
         idx = self.index
         units = idx.units
         by_id = {s.unit: s for s in ranked}
