@@ -9,7 +9,9 @@ question (qa.answering.abstention). It is fitted on held-out predictions:
 the ranking model's scores come from fits that did not see the question's
 article (cross-fitting by article), and unanswerable questions come from asking
 each question of the corpus without its own article, where the first citation
-is wrong by construction.
+is wrong by construction. Those rows are weighed down (choose_without_weight):
+at full weight they say that every other question has no answer in the corpus,
+and the model is under-confident for people asking about what they loaded.
 """
 
 from __future__ import annotations
@@ -96,15 +98,15 @@ class Trees:
         return {**self.data, "settings": settings}
 
 
-def fit_trees(x: np.ndarray, y: np.ndarray, names: Sequence[str], seed: int = 13) -> Trees:
-    """Binary log loss over the rows (single-threaded: reproducible)."""
+def fit_trees(x: np.ndarray, y: np.ndarray, names: Sequence[str], seed: int = 13, weights: np.ndarray | None = None) -> Trees:
+    """Binary log loss over the (weighted) rows (single-threaded: reproducible)."""
     import lightgbm as lgb
 
     from training.ranker import tree_arrays
 
     params = {"objective": "binary", "verbose": -1, "num_threads": 1, "seed": seed, "deterministic": True,
               "monotone_constraints": [MONOTONE.get(n, 0) for n in names], **CONFIDENCE_TREE_PARAMS}
-    booster = lgb.train(params, lgb.Dataset(x, y), CONFIDENCE_TREES)
+    booster = lgb.train(params, lgb.Dataset(x, y, weight=weights), CONFIDENCE_TREES)
     data = tree_arrays(booster.dump_model(), names)
     return Trees(tuple(names), data, TreeModel.from_json(data))
 
@@ -114,41 +116,90 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def log_loss(p: np.ndarray, y: np.ndarray) -> float:
-    """Mean negative log-likelihood of the labels: the proper score the kind and the
-    features are chosen by."""
+def log_loss(p: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> float:
+    """Mean (weighted) negative log-likelihood of the labels: the proper score the kind
+    and the features are chosen by."""
     q = np.clip(p, 1e-9, 1 - 1e-9)
-    return float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
+    return float(-np.average(y * np.log(q) + (1 - y) * np.log(1 - q), weights=w))
 
 
-def choose_confidence(rows: list, probe: list, seed: int, log: Callable[[str], None]):  # type: ignore[no-untyped-def,type-arg]
-    """The confidence model's kind (logistic or trees) and features, chosen by the
-    cross-fitted log loss over rows (set, kind, fold, features, label); each feature
-    is kept only where leaving it out raises that loss. Returns (features, fitter,
-    fold models, held-out probabilities). probe: rows that are only predicted."""
+# The weight of a question asked of the corpus without its article, against 1 for the
+# same question asked of the corpus with it: how often a user's question is one the
+# corpus cannot answer. Each such question is a row beside every answerable one, so
+# at 1 the model is calibrated for a user whose every other question has no answer,
+# and under-confident for one who asks about what they loaded. Candidates, most
+# cautious first; the stage keeps the first that calibrates every multi-article set.
+WITHOUT_WEIGHTS = (1.0, 0.5, 0.25, 0.125)
+WITHOUT_ECE = 0.05
+
+
+def row_weights(rows: list, without: float) -> np.ndarray:  # type: ignore[type-arg]
+    return np.array([without if r[1] == "without" else 1.0 for r in rows])
+
+
+def choose_without_weight(rows: list, seed: int, log: Callable[[str], None]) -> float:  # type: ignore[type-arg]
+    """The most cautious weight of the corpus-without-its-article rows at which the
+    cross-fitted ECE of every multi-article set's answerable questions (asked of the
+    whole corpus) is at most WITHOUT_ECE; trees over every feature."""
+    from qa.answering.evaluate import reliability
+
     y = np.array([r[4] for r in rows])
     folds = np.array([r[2] for r in rows])
-    fitters = {"logistic": lambda x, y_, names: fit(x, y_, names),
-               "trees": lambda x, y_, names: fit_trees(x, y_, names, seed=seed)}
+    names = sorted(rows[0][3])
+    x = np.array([[r[3][n] for n in names] for r in rows])
+    sets = {r[0] for r in rows if r[1] == "without"}
+    asked = {s: np.array([r[0] == s and r[1] == "corpus" for r in rows]) for s in sorted(sets)}
+    without = np.array([r[1] == "without" for r in rows])
+    best: tuple[float, float] | None = None
+    for w in WITHOUT_WEIGHTS:
+        weights = row_weights(rows, w)
+        p = np.zeros(len(y))
+        for k in sorted(set(folds.tolist())):
+            p[folds == k] = fit_trees(x[folds != k], y[folds != k], names, seed, weights[folds != k]).probability(x[folds == k])
+        eces = {s: reliability(p[sel], y[sel])[1] for s, sel in asked.items()}
+        log(f"  rows without their article weighed {w:g}: ECE of the answerable questions "
+            + ", ".join(f"{s} {e:.3f}" for s, e in eces.items()) + f"; without their article abstained {np.mean(p[without] < 0.5):.3f}")
+        if best is None or max(eces.values()) < best[1]:
+            best = (w, max(eces.values()))
+        if max(eces.values()) <= WITHOUT_ECE:
+            return w
+    assert best is not None
+    return best[0]
+
+
+def choose_confidence(rows: list, probe: list, seed: int, log: Callable[[str], None],  # type: ignore[no-untyped-def,type-arg]
+                      weights: np.ndarray | None = None):
+    """The confidence model's kind (logistic or trees) and features, chosen by the
+    cross-fitted (weighted) log loss over rows (set, kind, fold, features, label); each
+    feature is kept only where leaving it out raises that loss. Returns (features,
+    fitter, fold models, held-out probabilities). probe: rows that are only predicted."""
+    y = np.array([r[4] for r in rows])
+    folds = np.array([r[2] for r in rows])
+    w = np.ones(len(y)) if weights is None else weights
+    fitters: dict[str, Callable[..., Logistic | Trees]] = {"logistic": lambda x, y_, names, w_: fit(x, y_, names, w_),
+               "trees": lambda x, y_, names, w_: fit_trees(x, y_, names, seed, w_)}
 
     def cross_fit(kind: str, names: list[str]) -> tuple[list, np.ndarray]:  # type: ignore[type-arg]
         x = np.array([[r[3][n] for n in names] for r in rows])
         p = np.zeros(len(y))
         models = []
         for k in sorted(set(folds.tolist())):
-            m = fitters[kind](x[folds != k], y[folds != k], names)
+            m = fitters[kind](x[folds != k], y[folds != k], names, w[folds != k])
             models.append(m)
             p[folds == k] = m.probability(x[folds == k])
         return models, p
 
+    def loss_of(p: np.ndarray) -> float:
+        return log_loss(p, y, w)
+
     names = sorted(rows[0][3])
-    losses = {kind: log_loss(cross_fit(kind, names)[1], y) for kind in fitters}
+    losses = {kind: loss_of(cross_fit(kind, names)[1]) for kind in fitters}
     log("  confidence, held-out log loss by kind: " + ", ".join(f"{k} {v:.4f}" for k, v in losses.items()))
     kind = min(losses, key=losses.__getitem__)
     base = losses[kind]
     kept = list(names)
     for name in names:
-        loss = log_loss(cross_fit(kind, [n for n in kept if n != name])[1], y)
+        loss = loss_of(cross_fit(kind, [n for n in kept if n != name])[1])
         log(f"    {kind} without {name:<14} {loss:.4f} ({loss - base:+.4f})")
         if loss < base:
             kept.remove(name)

@@ -276,7 +276,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     from qa.answering.ranking import rank
     from qa.answering.scope import scope_of
     from qa.config import Settings
-    from training.confidence import choose_confidence
+    from training.confidence import choose_confidence, choose_without_weight, row_weights
     from training.ranker import open_engine
 
     ranker = json.loads((out / RANKER).read_text())
@@ -348,7 +348,8 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
                     rows.append((name, "foreign", fold_of[q.id], conf.features(foreign.index, query, ranked), 0.0))
         log(f"  {name}: confidence features for {len(questions)} questions")
     (workdir / "confidence-rows.pkl").write_bytes(pickle.dumps(rows))  # for trying other fits
-    # Every question weighs the same. (Weighing each data set the same, so that STORM's
+    # Every question weighs the same, but for its row asked without its article, which
+    # weighs what choose_without_weight finds. (Weighing each data set the same, so that STORM's
     # 105 questions count as much as COVID-QA's 718, brought STORM's wrongly abstained
     # answerable questions from 29 to 14 but answered "What is the capital of France?":
     # STORM has no questions asked without their article to learn "not here" from.)
@@ -360,7 +361,10 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     # gold answerable questions, a training fold, abstained 32% (against 6%).
     probe = ("elsewhere", "foreign")
     fitted = [r for r in rows if r[1] not in probe]
-    fnames, fitter, fold_models, p = choose_confidence(fitted, [r for r in rows if r[1] in probe], seed, log)
+    without = choose_without_weight(fitted, seed, log)
+    weights = row_weights(fitted, without)
+    log(f"  rows without their article weighed {without:g}")
+    fnames, fitter, fold_models, p = choose_confidence(fitted, [r for r in rows if r[1] in probe], seed, log, weights)
     y = np.array([r[4] for r in fitted])
     sets = np.array([r[0] for r in fitted])
     answerable_rows = np.array([r[1] in ("corpus", "scoped") for r in fitted])
@@ -382,7 +386,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     log(f"  of {int(sure.sum())} answers with confidence >= 0.9, {y[sure].mean() if sure.any() else float('nan'):.3f} are right")
     threshold = 0.5
     x = np.array([[r[3][n] for n in fnames] for r in fitted])
-    final = fitter(x, y, fnames)
+    final = fitter(x, y, fnames, weights)
     (out / CONFIDENCE).write_text(json.dumps(final.to_json({"threshold": threshold}), indent=1) + "\n")
     log(f"  wrote {out / CONFIDENCE}")
     for k in range(CV_FOLDS):  # fold weights: what bench/accuracy.py asks held-out questions with
