@@ -137,6 +137,19 @@ def row_weights(rows: list, without: float) -> np.ndarray:  # type: ignore[type-
     return np.array([without if r[1] == "without" else 1.0 for r in rows])
 
 
+def cross_fitted(fit_one: Callable[..., Logistic | Trees], x: np.ndarray, y: np.ndarray, names: Sequence[str],
+                 folds: np.ndarray, w: np.ndarray) -> tuple[list[Logistic | Trees], np.ndarray]:
+    """A model per fold, fitted without it, and each row's probability from the model
+    that left its fold out."""
+    p = np.zeros(len(y))
+    models = []
+    for k in sorted(set(folds.tolist())):
+        m = fit_one(x[folds != k], y[folds != k], names, w[folds != k])
+        models.append(m)
+        p[folds == k] = m.probability(x[folds == k])
+    return models, p
+
+
 def choose_without_weight(rows: list, seed: int, log: Callable[[str], None]) -> float:  # type: ignore[type-arg]
     """The most cautious weight of the corpus-without-its-article rows at which the
     cross-fitted ECE of every multi-article set's answerable questions (asked of the
@@ -152,10 +165,7 @@ def choose_without_weight(rows: list, seed: int, log: Callable[[str], None]) -> 
     without = np.array([r[1] == "without" for r in rows])
     best: tuple[float, float] | None = None
     for w in WITHOUT_WEIGHTS:
-        weights = row_weights(rows, w)
-        p = np.zeros(len(y))
-        for k in sorted(set(folds.tolist())):
-            p[folds == k] = fit_trees(x[folds != k], y[folds != k], names, seed, weights[folds != k]).probability(x[folds == k])
+        _, p = cross_fitted(lambda x_, y_, n_, w_: fit_trees(x_, y_, n_, seed, w_), x, y, names, folds, row_weights(rows, w))
         eces = {s: reliability(p[sel], y[sel])[1] for s, sel in asked.items()}
         log(f"  rows without their article weighed {w:g}: ECE of the answerable questions "
             + ", ".join(f"{s} {e:.3f}" for s, e in eces.items()) + f"; without their article abstained {np.mean(p[without] < 0.5):.3f}")
@@ -176,18 +186,13 @@ def choose_confidence(rows: list, probe: list, seed: int, log: Callable[[str], N
     y = np.array([r[4] for r in rows])
     folds = np.array([r[2] for r in rows])
     w = np.ones(len(y)) if weights is None else weights
-    fitters: dict[str, Callable[..., Logistic | Trees]] = {"logistic": lambda x, y_, names, w_: fit(x, y_, names, w_),
-               "trees": lambda x, y_, names, w_: fit_trees(x, y_, names, seed, w_)}
+    fitters: dict[str, Callable[..., Logistic | Trees]] = {
+        "logistic": lambda x, y_, names, w_: fit(x, y_, names, w_),
+        "trees": lambda x, y_, names, w_: fit_trees(x, y_, names, seed, w_),
+    }
 
     def cross_fit(kind: str, names: list[str]) -> tuple[list, np.ndarray]:  # type: ignore[type-arg]
-        x = np.array([[r[3][n] for n in names] for r in rows])
-        p = np.zeros(len(y))
-        models = []
-        for k in sorted(set(folds.tolist())):
-            m = fitters[kind](x[folds != k], y[folds != k], names, w[folds != k])
-            models.append(m)
-            p[folds == k] = m.probability(x[folds == k])
-        return models, p
+        return cross_fitted(fitters[kind], np.array([[r[3][n] for n in names] for r in rows]), y, names, folds, w)
 
     def loss_of(p: np.ndarray) -> float:
         return log_loss(p, y, w)
