@@ -102,6 +102,13 @@ def _groups(workdir: Path) -> dict[str, list]:
     return groups
 
 
+def _gold_item(q: datasets.Question):  # type: ignore[no-untyped-def]
+    """The question as the benchmarks score it (qa.answering.evaluate.citation_hit)."""
+    from qa.answering.evaluate import GoldItem
+
+    return GoldItem(q.id, q.text, [t for _, _, t in q.spans], None, q.doc, [(a, b) for a, b, _ in q.spans])
+
+
 def _digest(path: Path) -> str:
     from qa.index.adapters import digest
 
@@ -210,8 +217,7 @@ def _margins(out: Path, workdir: Path, model: dict) -> dict[str, float]:  # type
     engines = []
     for name, (corpus, _, questions) in _corpora(workdir).items():
         engine = open_engine(corpus, workdir / f"index-{name}", Settings(), log)
-        items = [evaluate.GoldItem(q.id, q.text, [t for _, _, t in q.spans], None, q.doc, [(a, b) for a, b, _ in q.spans])
-                 for q in questions]
+        items = [_gold_item(q) for q in questions]
         value = [engine.prepare(q.text).answer_type in VALUE_TYPES for q in questions]
         engines.append((engine, items, value))
     best: dict[str, tuple[float, float]] = {}
@@ -271,7 +277,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     the fold weights bench/accuracy.py uses) are held-out ones."""
     from qa.answering import confidence as conf
     from qa.answering.confidence import VALUE_TYPES
-    from qa.answering.evaluate import reliability, span_hit
+    from qa.answering.evaluate import citation_hit, reliability
     from qa.answering.learned import CONFIDENCE, RANKER
     from qa.answering.ranking import rank
     from qa.answering.scope import scope_of
@@ -288,8 +294,7 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
         # neighbour it may take in), not the first unit: the confidence is the
         # probability that the quote answers.
         margin = margins.get("merge_margin" if query.answer_type in VALUE_TYPES else "passage_margin", 0.0)
-        c = engine.citations(ranked, 1, margin)[0]
-        return float(c.doc == q.doc and any(span_hit(c.start, c.end, c.text, *span) for span in q.spans))
+        return float(citation_hit(_gold_item(q), engine.citations(ranked, 1, margin)[0]))
 
     by_set = _groups(workdir)
     groups = [g for gs in by_set.values() for g in gs]
