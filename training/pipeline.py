@@ -166,15 +166,15 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
             out_[name] = (sum(r[0] for r in rows) / n, sum(r[1] for r in rows) / n)
         return out_
 
-    means = {}
+    means, by_kind = {}, {}
     for kind in ("linear", "trees"):
-        full = cv(names, kind)
-        means[kind] = float(np.mean([v[0] for v in full.values()]))
+        by_kind[kind] = cv(names, kind)
+        means[kind] = float(np.mean([v[0] for v in by_kind[kind].values()]))
         log(f"  {kind}: held-out (article-grouped CV) P@1 / MRR@10 by data set, all features (mean P@1 {means[kind]:.3f}):")
-        for name, (p1, mrr) in full.items():
+        for name, (p1, mrr) in by_kind[kind].items():
             log(f"    {name:8s} {p1:.3f} / {mrr:.3f}")
     kind = max(means, key=lambda k: means[k])
-    base = means[kind]
+    base, full = means[kind], by_kind[kind]
     log(f"  chosen: {kind}. Ablation: CV P@1 without each feature (mean over data sets; change from all features):")
     pays: list[str] = []
     for name in names:
@@ -184,12 +184,17 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
         if m < base:
             pays.append(name)
     # A feature stays only where leaving it out costs held-out P@1; the smaller
-    # set is kept only if, refitted, it does at least as well as all of them.
+    # set is kept only if, refitted, it does at least as well as all of them on
+    # every data set. (On the mean alone, 15 features once won by 0.0003 while
+    # STORM fell from 0.867 to 0.857, and held out, EI validation fell from 0.714
+    # to 0.701 and fresh STORM questions from 0.725 to 0.625.)
     kept = list(names)
     if pays != names:
-        m = float(np.mean([v[0] for v in cv(pays, kind).values()]))
-        log(f"  the {len(pays)} features whose removal costs P@1: CV {m:.3f} (all {len(names)}: {base:.3f})")
-        if m >= base:
+        smaller = cv(pays, kind)
+        m = float(np.mean([v[0] for v in smaller.values()]))
+        log(f"  the {len(pays)} features whose removal costs P@1: CV {m:.3f} (all {len(names)}: {base:.3f}); by data set "
+            + ", ".join(f"{k} {v[0]:.3f} ({v[0] - full[k][0]:+.3f})" for k, v in smaller.items()))
+        if all(v[0] >= full[k][0] for k, v in smaller.items()):
             kept = pays
             log(f"  dropped: {', '.join(n for n in names if n not in pays)}")
     model = _fitter(kind, seed)([_restrict(g, kept) for g in groups], kept)
