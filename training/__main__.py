@@ -7,8 +7,9 @@ Stages (each prints its run time; the whole run takes under two hours on
   1. encoder    fine-tune the packaged MiniLM for question → answering unit
                 (EI train part a), store the change as low-rank factors;
   2. ranker     qa's own candidates and features over indexes built with that
-                encoder (EI train part b, COVID-QA dev, the STORM gold set),
-                a listwise linear model, article-grouped cross-validation;
+                encoder (EI train part b, COVID-QA dev, the STORM gold set):
+                lambdarank trees or a listwise linear model, whichever wins
+                article-grouped cross-validation;
   3. confidence calibrated on held-out (cross-fitted) predictions and on
                 questions asked of a corpus without their article;
   4. finding    the reported finding of a comparison (EI train labels).
@@ -40,15 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.environ["QA_WEIGHTS"] = str(args.out.resolve())  # stages 2-3 run qa with the new encoder
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from training import pipeline
+    from training import calibrate, pipeline
 
+    run = {"encoder": pipeline.encoder, "ranker": pipeline.ranker, "confidence": calibrate.confidence,
+           "finding": pipeline.finding}
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    unknown = [s for s in stages if s not in run]
+    if unknown:
+        ap.error(f"no stage {', '.join(unknown)} (stages: {', '.join(run)})")
     times: dict[str, float] = {}
     t_all = time.perf_counter()
     for stage in stages:
         t0 = time.perf_counter()
         print(f"== {stage}", flush=True)
-        getattr(pipeline, stage)(args.out, args.workdir, args.seed)
+        run[stage](args.out, args.workdir, args.seed)
         times[stage] = time.perf_counter() - t0
         print(f"== {stage} done in {times[stage] / 60:.1f} min", flush=True)
     total = time.perf_counter() - t_all

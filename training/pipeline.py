@@ -1,4 +1,6 @@
-"""The four training stages, run in order by `python -m training`.
+"""The training stages, run in order by `python -m training`: the encoder, the ranker and
+the finding here, the confidence in training.calibrate, with what they share (the data
+sets as corpora, qa's candidate groups, the article-grouped folds).
 
 Each stage reads the public data (training.data), writes its part of the
 weights folder, and prints what it measured on its training folds. Stages 2
@@ -13,7 +15,6 @@ import json
 import os
 import pickle
 import random
-import shutil
 import time
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def encoder(out: Path, workdir: Path, seed: int) -> None:
 # --- 2. ranker -------------------------------------------------------------------------------
 
 
-def _corpora(workdir: Path) -> dict[str, tuple[Path, datasets.Dataset, list[datasets.Question]]]:
+def corpora(workdir: Path) -> dict[str, tuple[Path, datasets.Dataset, list[datasets.Question]]]:
     """The ranking stage's data sets, each as a corpus folder qa can index."""
     from qa.answering.evaluate import load_squad
 
@@ -79,7 +80,7 @@ def _corpora(workdir: Path) -> dict[str, tuple[Path, datasets.Dataset, list[data
     }
 
 
-def _groups(workdir: Path) -> dict[str, list]:
+def candidate_groups(workdir: Path) -> dict[str, list]:
     """qa's labelled candidates for every ranking question (cached in the workdir)."""
     from qa.answering.ranking import FEATURES
     from qa.config import Settings
@@ -93,7 +94,7 @@ def _groups(workdir: Path) -> dict[str, list]:
             return saved["groups"]
     groups = {}
     settings = Settings()
-    for name, (corpus, _, questions) in _corpora(workdir).items():
+    for name, (corpus, _, questions) in corpora(workdir).items():
         engine = open_engine(corpus, workdir / f"index-{name}", settings, log)
         groups[name] = collect(engine, questions, FEATURES, log)
         for g in groups[name]:
@@ -102,7 +103,7 @@ def _groups(workdir: Path) -> dict[str, list]:
     return groups
 
 
-def _gold_item(q: datasets.Question):  # type: ignore[no-untyped-def]
+def gold_item(q: datasets.Question):  # type: ignore[no-untyped-def]
     """The question as the benchmarks score it (qa.answering.evaluate.citation_hit)."""
     from qa.answering.evaluate import GoldItem
 
@@ -119,7 +120,7 @@ def _article(g) -> str:  # type: ignore[no-untyped-def]
     return f"{g.question.source}:{g.question.doc}"
 
 
-def _folds(groups: list, seed: int) -> list[int]:  # type: ignore[type-arg]
+def article_folds(groups: list, seed: int) -> list[int]:  # type: ignore[type-arg]
     """Article-grouped folds: COVID-QA keeps its own folds, other articles are dealt out."""
     articles = sorted({_article(g) for g in groups if g.question.source != "covidqa"})
     random.Random(seed).shuffle(articles)
@@ -143,9 +144,9 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
 
     for stale in (RANKER, "confidence.json"):
         (out / stale).unlink(missing_ok=True)  # features are collected with neither
-    by_set = _groups(workdir)
+    by_set = candidate_groups(workdir)
     groups = [g for gs in by_set.values() for g in gs]
-    folds = _folds(groups, seed)
+    folds = article_folds(groups, seed)
     names = list(FEATURES)
 
     def cv(use: list[str], kind: str) -> dict[str, tuple[float, float]]:
@@ -220,9 +221,9 @@ def _margins(out: Path, workdir: Path, model: dict) -> dict[str, float]:  # type
     from training.ranker import open_engine
 
     engines = []
-    for name, (corpus, _, questions) in _corpora(workdir).items():
+    for name, (corpus, _, questions) in corpora(workdir).items():
         engine = open_engine(corpus, workdir / f"index-{name}", Settings(), log)
-        items = [_gold_item(q) for q in questions]
+        items = [gold_item(q) for q in questions]
         value = [engine.prepare(q.text).answer_type in VALUE_TYPES for q in questions]
         engines.append((engine, items, value))
     best: dict[str, tuple[float, float]] = {}
@@ -258,15 +259,12 @@ def _restrict(g, use: list[str]):  # type: ignore[no-untyped-def]
     return type(g)(g.question, g.features[:, cols], g.labels, g.units)
 
 
-# --- 3. confidence ---------------------------------------------------------------------------
-
-
-def _fold_rankers(groups: list, folds: list[int], names: list[str], kind: str, seed: int) -> list:  # type: ignore[type-arg]
+def fold_rankers(groups: list, folds: list[int], names: list[str], kind: str, seed: int) -> list:  # type: ignore[type-arg]
     fit = _fitter(kind, seed)
     return [fit([_restrict(g, names) for g, f in zip(groups, folds, strict=True) if f != k], names) for k in range(CV_FOLDS)]
 
 
-def _rescored(ranked: list, model) -> list:  # type: ignore[no-untyped-def,type-arg]
+def rescored(ranked: list, model) -> list:  # type: ignore[no-untyped-def,type-arg]
     from qa.answering.ranking import Scored
 
     x = np.array([[s.features[n] for n in model.features] for s in ranked], np.float64)
@@ -274,143 +272,6 @@ def _rescored(ranked: list, model) -> list:  # type: ignore[no-untyped-def,type-
     out = [Scored(s.unit, float(v), s.row) for s, v in zip(ranked, scores, strict=True)]
     out.sort(key=lambda s: -s.score)
     return out
-
-
-def confidence(out: Path, workdir: Path, seed: int) -> None:
-    """Cross-fitted: each question's ranking and confidence come from fits
-    that left its article's fold out, so the probabilities reported here (and
-    the fold weights bench/accuracy.py uses) are held-out ones."""
-    from qa.answering import confidence as conf
-    from qa.answering.confidence import VALUE_TYPES
-    from qa.answering.evaluate import citation_hit, reliability
-    from qa.answering.learned import CONFIDENCE, RANKER
-    from qa.answering.ranking import rank
-    from qa.answering.scope import scope_of
-    from qa.config import Settings
-    from training.confidence import choose_confidence, choose_without_weight, row_weights
-    from training.ranker import open_engine
-
-    ranker = json.loads((out / RANKER).read_text())
-    names = list(ranker["features"])
-    margins = ranker.get("settings", {})
-
-    def cited(engine, query, ranked: list, q: datasets.Question) -> float:  # type: ignore[no-untyped-def,type-arg]
-        # The label is what the user is shown, the first citation (its unit and the
-        # neighbour it may take in), not the first unit: the confidence is the
-        # probability that the quote answers.
-        margin = margins.get("merge_margin" if query.answer_type in VALUE_TYPES else "passage_margin", 0.0)
-        return float(citation_hit(_gold_item(q), engine.citations(ranked, 1, margin)[0]))
-
-    by_set = _groups(workdir)
-    groups = [g for gs in by_set.values() for g in gs]
-    folds = _folds(groups, seed)
-    fold_of = {g.question.id: f for g, f in zip(groups, folds, strict=True)}
-    rankers = _fold_rankers(groups, folds, names, ranker.get("kind", "linear"), seed)
-    plain = Settings(trained=False)  # features only: every order below comes from a fold model
-    rows: list[tuple[str, str, int, dict[str, float], float]] = []  # (set, kind, fold, features, label)
-    corpora = _corpora(workdir)
-    engines = {name: open_engine(corpus, workdir / f"index-{name}", Settings(), log) for name, (corpus, _, _) in corpora.items()}
-    for name, (_, data, questions) in corpora.items():
-        engine = engines[name]
-        idx = engine.index
-        doc_ids = {d.path: n for n, d in enumerate(idx.docs)}
-        # Questions written about an article that it does not answer (STORM's gold set
-        # has them) are rows too: all that teaches "not here" within one short article.
-        unanswered = [q for q in data.questions if not q.spans and q.source == "storm"]
-        set_fold = fold_of[questions[0].id] if unanswered else -1  # STORM is one article: one fold
-        queries = [engine.prepare(q.text) for q in questions + unanswered]
-        vecs = engine.embedder.encode([qq.dense_text for qq in queries])
-        for q, query, vec in zip(questions + unanswered, queries, vecs, strict=True):
-            k = fold_of.get(q.id, set_fold)
-            ranked = _rescored(rank(idx, query, vec, plain), rankers[k])
-            if not ranked:
-                continue
-            if not q.spans:
-                rows.append((name, "unanswerable", k, conf.features(idx, query, ranked), 0.0))
-                continue
-            rows.append((name, "corpus", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
-            own = doc_ids.get(q.doc)
-            if own is not None and len(idx.docs) > 1:  # the same question asked of its article alone
-                ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, [own])), rankers[k])
-                if ranked:
-                    rows.append((name, "scoped", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
-            others = [d for d in range(len(idx.docs)) if d != doc_ids.get(q.doc)]
-            if others:  # the same question, of a corpus without its article: unanswerable
-                ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, others)), rankers[k])
-                if ranked:
-                    rows.append((name, "without", k, conf.features(idx, query, ranked), 0.0))
-                    # and of the article most like its own alone, as a grid asks every
-                    # question of every article: unanswerable, and the hardest such case
-                    alike = int(idx.units[ranked[0].unit].doc)
-                    ranked = _rescored(rank(idx, query, vec, plain, scope_of(idx, [alike])), rankers[k])
-                    if ranked:
-                        rows.append((name, "elsewhere", k, conf.features(idx, query, ranked), 0.0))
-        # and of the other data sets' corpora, which are about something else: the
-        # off-topic question, most of all of one short article (STORM), where nothing
-        # else teaches that a far-off best passage is no answer
-        for other, foreign in engines.items():
-            if other == name:
-                continue
-            fq = [foreign.prepare(q.text) for q in questions]
-            for q, query, vec in zip(questions, fq, foreign.embedder.encode([qq.dense_text for qq in fq]), strict=True):
-                ranked = _rescored(rank(foreign.index, query, vec, plain), rankers[fold_of[q.id]])
-                if ranked:
-                    rows.append((name, "foreign", fold_of[q.id], conf.features(foreign.index, query, ranked), 0.0))
-        log(f"  {name}: confidence features for {len(questions)} questions")
-    (workdir / "confidence-rows.pkl").write_bytes(pickle.dumps(rows))  # for trying other fits
-    # Every question weighs the same, but for its row asked without its article, which
-    # weighs what choose_without_weight finds. (Weighing each data set the same, so that STORM's
-    # 105 questions count as much as COVID-QA's 718, brought STORM's wrongly abstained
-    # answerable questions from 29 to 14 but answered "What is the capital of France?":
-    # STORM has no questions asked without their article to learn "not here" from.)
-    # Two kinds of row are only predicted, not fitted on. A question asked of the
-    # article most like its own alone taught the model that a right answer in one
-    # article is as likely wrong as right (STORM's answerable questions, held out,
-    # abstained 64%, against 28% without those rows). A question asked of another data
-    # set's corpus ("foreign") drowned the one-article region in negatives: STORM's
-    # gold answerable questions, a training fold, abstained 32% (against 6%).
-    probe = ("elsewhere", "foreign")
-    fitted = [r for r in rows if r[1] not in probe]
-    without = choose_without_weight(fitted, seed, log)
-    weights = row_weights(fitted, without)
-    log(f"  rows without their article weighed {without:g}")
-    fnames, fitter, fold_models, p = choose_confidence(fitted, [r for r in rows if r[1] in probe], seed, log, weights)
-    y = np.array([r[4] for r in fitted])
-    sets = np.array([r[0] for r in fitted])
-    answerable_rows = np.array([r[1] in ("corpus", "scoped") for r in fitted])
-    kinds = np.array([r[1] for r in fitted])
-    for name in sorted(set(sets)):
-        sel = sets == name
-        _, e = reliability(p[sel], y[sel])
-        answerable = sel & answerable_rows
-        _, e_ans = reliability(p[answerable], y[answerable])
-        shares = {kind: float(np.mean(p[sel & (kinds == kind)] < 0.5)) for kind in ("without", "unanswerable")
-                  if (sel & (kinds == kind)).any()}
-        log(f"  {name}: held-out ECE {e:.3f} (answerable rows alone {e_ans:.3f}); abstained (p < 0.5): answerable "
-            f"{np.mean(p[answerable] < 0.5):.3f}, " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
-    table, ece = reliability(p, y)
-    log(f"  held-out (cross-fitted) reliability, ECE {ece:.3f}:")
-    for lo, mean_p, prec, n in table:
-        log(f"    [{lo:.1f}, {lo + 0.1:.1f})  confidence {mean_p:.3f}  precision {prec:.3f}  n={n}")
-    sure = p >= 0.9
-    log(f"  of {int(sure.sum())} answers with confidence >= 0.9, {y[sure].mean() if sure.any() else float('nan'):.3f} are right")
-    threshold = 0.5
-    x = np.array([[r[3][n] for n in fnames] for r in fitted])
-    final = fitter(x, y, fnames, weights)
-    (out / CONFIDENCE).write_text(json.dumps(final.to_json({"threshold": threshold}), indent=1) + "\n")
-    log(f"  wrote {out / CONFIDENCE}")
-    for k in range(CV_FOLDS):  # fold weights: what bench/accuracy.py asks held-out questions with
-        d = workdir / "folds" / str(k)
-        d.mkdir(parents=True, exist_ok=True)
-        for f in ("encoder.safetensors", "finding.safetensors", "finding.json"):
-            if (out / f).exists():
-                shutil.copyfile(out / f, d / f)
-        data = rankers[k].to_json()
-        data["settings"] = ranker.get("settings", {})
-        (d / RANKER).write_text(json.dumps(data, indent=1) + "\n")
-        (d / CONFIDENCE).write_text(json.dumps(fold_models[k].to_json({"threshold": threshold}), indent=1) + "\n")
-    (workdir / "folds" / "assignment.json").write_text(json.dumps(fold_of))
-    log(f"  wrote fold weights to {workdir / 'folds'}")
 
 
 # --- 4. finding ------------------------------------------------------------------------------

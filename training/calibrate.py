@@ -1,0 +1,168 @@
+"""Stage 3: the confidence, fitted on cross-fitted rows (training.confidence holds the models).
+
+Every training question is ranked by the fold model that left its article out and is asked
+four ways: of the whole corpus, of its article alone, of the corpus without its article
+(unanswerable) and, as probes only, of the article most like its own and of another data
+set's corpus. The rows' features are what qa computes once it has ranked
+(qa.answering.confidence.features); a row is right when its first citation meets the
+benchmarks' rule. The stage writes the confidence model and each fold's weights, which
+bench/accuracy.py asks held-out questions with.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from training import data as datasets
+from training.pipeline import (
+    CV_FOLDS,
+    article_folds,
+    candidate_groups,
+    corpora,
+    fold_rankers,
+    gold_item,
+    log,
+    rescored,
+)
+
+
+def confidence(out: Path, workdir: Path, seed: int) -> None:
+    """Cross-fitted: each question's ranking and confidence come from fits
+    that left its article's fold out, so the probabilities reported here (and
+    the fold weights bench/accuracy.py uses) are held-out ones."""
+    from qa.answering import confidence as conf
+    from qa.answering.confidence import VALUE_TYPES
+    from qa.answering.evaluate import citation_hit, reliability
+    from qa.answering.learned import CONFIDENCE, RANKER
+    from qa.answering.ranking import rank
+    from qa.answering.scope import scope_of
+    from qa.config import Settings
+    from training.confidence import choose_confidence, choose_without_weight, row_weights
+    from training.ranker import open_engine
+
+    ranker = json.loads((out / RANKER).read_text())
+    names = list(ranker["features"])
+    margins = ranker.get("settings", {})
+
+    def cited(engine, query, ranked: list, q: datasets.Question) -> float:  # type: ignore[no-untyped-def,type-arg]
+        # The label is what the user is shown, the first citation (its unit and the
+        # neighbour it may take in), not the first unit: the confidence is the
+        # probability that the quote answers.
+        margin = margins.get("merge_margin" if query.answer_type in VALUE_TYPES else "passage_margin", 0.0)
+        return float(citation_hit(gold_item(q), engine.citations(ranked, 1, margin)[0]))
+
+    by_set = candidate_groups(workdir)
+    groups = [g for gs in by_set.values() for g in gs]
+    folds = article_folds(groups, seed)
+    fold_of = {g.question.id: f for g, f in zip(groups, folds, strict=True)}
+    rankers = fold_rankers(groups, folds, names, ranker.get("kind", "linear"), seed)
+    plain = Settings(trained=False)  # features only: every order below comes from a fold model
+    rows: list[tuple[str, str, int, dict[str, float], float]] = []  # (set, kind, fold, features, label)
+    sets = corpora(workdir)
+    engines = {name: open_engine(corpus, workdir / f"index-{name}", Settings(), log) for name, (corpus, _, _) in sets.items()}
+    for name, (_, data, questions) in sets.items():
+        engine = engines[name]
+        idx = engine.index
+        doc_ids = {d.path: n for n, d in enumerate(idx.docs)}
+        # Questions written about an article that it does not answer (STORM's gold set
+        # has them) are rows too: all that teaches "not here" within one short article.
+        unanswered = [q for q in data.questions if not q.spans and q.source == "storm"]
+        set_fold = fold_of[questions[0].id] if unanswered else -1  # STORM is one article: one fold
+        queries = [engine.prepare(q.text) for q in questions + unanswered]
+        vecs = engine.embedder.encode([qq.dense_text for qq in queries])
+        for q, query, vec in zip(questions + unanswered, queries, vecs, strict=True):
+            k = fold_of.get(q.id, set_fold)
+            ranked = rescored(rank(idx, query, vec, plain), rankers[k])
+            if not ranked:
+                continue
+            if not q.spans:
+                rows.append((name, "unanswerable", k, conf.features(idx, query, ranked), 0.0))
+                continue
+            rows.append((name, "corpus", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
+            own = doc_ids.get(q.doc)
+            if own is not None and len(idx.docs) > 1:  # the same question asked of its article alone
+                ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, [own])), rankers[k])
+                if ranked:
+                    rows.append((name, "scoped", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
+            others = [d for d in range(len(idx.docs)) if d != doc_ids.get(q.doc)]
+            if others:  # the same question, of a corpus without its article: unanswerable
+                ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, others)), rankers[k])
+                if ranked:
+                    rows.append((name, "without", k, conf.features(idx, query, ranked), 0.0))
+                    # and of the article most like its own alone, as a grid asks every
+                    # question of every article: unanswerable, and the hardest such case
+                    alike = int(idx.units[ranked[0].unit].doc)
+                    ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, [alike])), rankers[k])
+                    if ranked:
+                        rows.append((name, "elsewhere", k, conf.features(idx, query, ranked), 0.0))
+        # and of the other data sets' corpora, which are about something else: the
+        # off-topic question, most of all of one short article (STORM), where nothing
+        # else teaches that a far-off best passage is no answer
+        for other, foreign in engines.items():
+            if other == name:
+                continue
+            fq = [foreign.prepare(q.text) for q in questions]
+            for q, query, vec in zip(questions, fq, foreign.embedder.encode([qq.dense_text for qq in fq]), strict=True):
+                ranked = rescored(rank(foreign.index, query, vec, plain), rankers[fold_of[q.id]])
+                if ranked:
+                    rows.append((name, "foreign", fold_of[q.id], conf.features(foreign.index, query, ranked), 0.0))
+        log(f"  {name}: confidence features for {len(questions)} questions")
+    (workdir / "confidence-rows.pkl").write_bytes(pickle.dumps(rows))  # for trying other fits
+    # Every question weighs the same, but for its row asked without its article, which
+    # weighs what choose_without_weight finds. (Weighing each data set the same, so that STORM's
+    # 105 questions count as much as COVID-QA's 718, brought STORM's wrongly abstained
+    # answerable questions from 29 to 14 but answered "What is the capital of France?":
+    # STORM has no questions asked without their article to learn "not here" from.)
+    # Two kinds of row are only predicted, not fitted on. A question asked of the
+    # article most like its own alone taught the model that a right answer in one
+    # article is as likely wrong as right (STORM's answerable questions, held out,
+    # abstained 64%, against 28% without those rows). A question asked of another data
+    # set's corpus ("foreign") drowned the one-article region in negatives: STORM's
+    # gold answerable questions, a training fold, abstained 32% (against 6%).
+    probe = ("elsewhere", "foreign")
+    fitted = [r for r in rows if r[1] not in probe]
+    without = choose_without_weight(fitted, seed, log)
+    weights = row_weights(fitted, without)
+    log(f"  rows without their article weighed {without:g}")
+    fnames, fitter, fold_models, p = choose_confidence(fitted, [r for r in rows if r[1] in probe], seed, log, weights)
+    y = np.array([r[4] for r in fitted])
+    sets = np.array([r[0] for r in fitted])
+    answerable_rows = np.array([r[1] in ("corpus", "scoped") for r in fitted])
+    kinds = np.array([r[1] for r in fitted])
+    for name in sorted(set(sets)):
+        sel = sets == name
+        _, e = reliability(p[sel], y[sel])
+        answerable = sel & answerable_rows
+        _, e_ans = reliability(p[answerable], y[answerable])
+        shares = {kind: float(np.mean(p[sel & (kinds == kind)] < 0.5)) for kind in ("without", "unanswerable")
+                  if (sel & (kinds == kind)).any()}
+        log(f"  {name}: held-out ECE {e:.3f} (answerable rows alone {e_ans:.3f}); abstained (p < 0.5): answerable "
+            f"{np.mean(p[answerable] < 0.5):.3f}, " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
+    table, ece = reliability(p, y)
+    log(f"  held-out (cross-fitted) reliability, ECE {ece:.3f}:")
+    for lo, mean_p, prec, n in table:
+        log(f"    [{lo:.1f}, {lo + 0.1:.1f})  confidence {mean_p:.3f}  precision {prec:.3f}  n={n}")
+    sure = p >= 0.9
+    log(f"  of {int(sure.sum())} answers with confidence >= 0.9, {y[sure].mean() if sure.any() else float('nan'):.3f} are right")
+    threshold = 0.5
+    x = np.array([[r[3][n] for n in fnames] for r in fitted])
+    final = fitter(x, y, fnames, weights)
+    (out / CONFIDENCE).write_text(json.dumps(final.to_json({"threshold": threshold}), indent=1) + "\n")
+    log(f"  wrote {out / CONFIDENCE}")
+    for k in range(CV_FOLDS):  # fold weights: what bench/accuracy.py asks held-out questions with
+        d = workdir / "folds" / str(k)
+        d.mkdir(parents=True, exist_ok=True)
+        for f in ("encoder.safetensors", "finding.safetensors", "finding.json"):
+            if (out / f).exists():
+                shutil.copyfile(out / f, d / f)
+        data = rankers[k].to_json()
+        data["settings"] = ranker.get("settings", {})
+        (d / RANKER).write_text(json.dumps(data, indent=1) + "\n")
+        (d / CONFIDENCE).write_text(json.dumps(fold_models[k].to_json({"threshold": threshold}), indent=1) + "\n")
+    (workdir / "folds" / "assignment.json").write_text(json.dumps(fold_of))
+    log(f"  wrote fold weights to {workdir / 'folds'}")
