@@ -11,6 +11,7 @@ candidates qa computes when answering.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -87,14 +88,17 @@ def candidate_groups(workdir: Path) -> dict[str, list]:
     from training.ranker import collect, open_engine
 
     cache = workdir / "groups.pkl"
-    key = (os.environ["QA_WEIGHTS"], _digest(Path(os.environ["QA_WEIGHTS"]) / "encoder.safetensors"), FEATURES)
+    sets = corpora(workdir)
+    # the questions are part of the key: a changed question file must not reuse stale groups
+    asked = hashlib.sha256("\n".join(f"{q.id}\t{q.text}" for _, _, qs in sets.values() for q in qs).encode()).hexdigest()
+    key = (os.environ["QA_WEIGHTS"], _digest(Path(os.environ["QA_WEIGHTS"]) / "encoder.safetensors"), FEATURES, asked)
     if cache.exists():
         saved = pickle.loads(cache.read_bytes())
         if saved["key"] == key:
             return saved["groups"]
     groups = {}
     settings = Settings()
-    for name, (corpus, _, questions) in corpora(workdir).items():
+    for name, (corpus, _, questions) in sets.items():
         engine = open_engine(corpus, workdir / f"index-{name}", settings, log)
         groups[name] = collect(engine, questions, FEATURES, log)
         for g in groups[name]:
