@@ -10,7 +10,8 @@ What each row measures (training/ says how the weights were made):
   the cross-validation fold weights that left STORM out; storm_fresh*.jsonl hold
   questions written after training (held-out phrasings, some unanswerable),
   storm_fresh2.jsonl in the session of the confidence trees, before they were measured,
-  storm_fresh3.jsonl after the confidence was refitted to the first citation.
+  storm_fresh3.jsonl after the confidence was refitted to the first citation,
+  storm_fresh4.jsonl in the session of the ranker's feature rule.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
   that left its article out.
