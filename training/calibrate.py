@@ -56,14 +56,14 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
         margin = margins.get("merge_margin" if query.answer_type in VALUE_TYPES else "passage_margin", 0.0)
         return float(citation_hit(gold_item(q), engine.citations(ranked, 1, margin)[0]))
 
-    by_set = candidate_groups(workdir)
+    sets = corpora(workdir)
+    by_set = candidate_groups(workdir, sets)
     groups = [g for gs in by_set.values() for g in gs]
     folds = article_folds(groups, seed)
     fold_of = {g.question.id: f for g, f in zip(groups, folds, strict=True)}
     rankers = fold_rankers(groups, folds, names, ranker.get("kind", "linear"), seed)
     plain = Settings(trained=False)  # features only: every order below comes from a fold model
     rows: list[tuple[str, str, int, dict[str, float], float]] = []  # (set, kind, fold, features, label)
-    sets = corpora(workdir)
     engines = {name: open_engine(corpus, workdir / f"index-{name}", Settings(), log) for name, (corpus, _, _) in sets.items()}
     for name, (_, data, questions) in sets.items():
         engine = engines[name]

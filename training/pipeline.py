@@ -58,7 +58,11 @@ def encoder(out: Path, workdir: Path, seed: int) -> None:
 # --- 2. ranker -------------------------------------------------------------------------------
 
 
-def corpora(workdir: Path) -> dict[str, tuple[Path, datasets.Dataset, list[datasets.Question]]]:
+Corpora = dict[str, tuple[Path, datasets.Dataset, list[datasets.Question]]]
+"""Each data set of the ranking and confidence stages: its corpus folder, data and questions."""
+
+
+def corpora(workdir: Path) -> Corpora:
     """The ranking stage's data sets, each as a corpus folder qa can index."""
     from qa.answering.evaluate import load_squad
 
@@ -81,14 +85,14 @@ def corpora(workdir: Path) -> dict[str, tuple[Path, datasets.Dataset, list[datas
     }
 
 
-def candidate_groups(workdir: Path) -> dict[str, list]:
-    """qa's labelled candidates for every ranking question (cached in the workdir)."""
+def candidate_groups(workdir: Path, sets: Corpora) -> dict[str, list]:
+    """qa's labelled candidates for every ranking question of `sets` (corpora(), loaded
+    once by the stage), cached in the workdir."""
     from qa.answering.ranking import FEATURES
     from qa.config import Settings
     from training.ranker import collect, open_engine
 
     cache = workdir / "groups.pkl"
-    sets = corpora(workdir)
     # the questions are part of the key: a changed question file must not reuse stale groups
     asked = hashlib.sha256("\n".join(f"{q.id}\t{q.text}" for _, _, qs in sets.values() for q in qs).encode()).hexdigest()
     key = (os.environ["QA_WEIGHTS"], _digest(Path(os.environ["QA_WEIGHTS"]) / "encoder.safetensors"), FEATURES, asked)
@@ -148,7 +152,8 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
 
     for stale in (RANKER, "confidence.json"):
         (out / stale).unlink(missing_ok=True)  # features are collected with neither
-    by_set = candidate_groups(workdir)
+    sets = corpora(workdir)
+    by_set = candidate_groups(workdir, sets)
     groups = [g for gs in by_set.values() for g in gs]
     folds = article_folds(groups, seed)
     names = list(FEATURES)
@@ -206,7 +211,7 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
     train_p1 = {name: precision_at_1([_restrict(g, kept) for g in gs], model) for name, gs in by_set.items()}
     log("  training-fold P@1 / MRR@10 (the model fitted on all): " + ", ".join(f"{k} {v[0]:.3f} / {v[1]:.3f}" for k, v in train_p1.items()))
     data = model.to_json()
-    data["settings"] = _margins(out, workdir, data)
+    data["settings"] = _margins(out, workdir, data, sets)
     (out / RANKER).write_text(json.dumps(data, indent=1 if kind == "linear" else None) + "\n")
     log(f"  wrote {out / RANKER}")
 
@@ -215,7 +220,7 @@ MARGINS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 """Candidate margins (in the ranking model's score units) for a neighbour to join a citation."""
 
 
-def _margins(out: Path, workdir: Path, model: dict) -> dict[str, float]:  # type: ignore[type-arg]
+def _margins(out: Path, workdir: Path, model: dict, sets: Corpora) -> dict[str, float]:  # type: ignore[type-arg]
     """How close a neighbouring sentence must score to join the citation, chosen on the
     training sets' P@1 (the benchmarks' rule: a citation longer than its gold allows
     never counts), separately for questions asking a value and for the others."""
@@ -225,7 +230,7 @@ def _margins(out: Path, workdir: Path, model: dict) -> dict[str, float]:  # type
     from training.ranker import open_engine
 
     engines = []
-    for name, (corpus, _, questions) in corpora(workdir).items():
+    for name, (corpus, _, questions) in sets.items():
         engine = open_engine(corpus, workdir / f"index-{name}", Settings(), log)
         items = [gold_item(q) for q in questions]
         value = [engine.prepare(q.text).answer_type in VALUE_TYPES for q in questions]
