@@ -133,13 +133,17 @@ def weights(folder: Path | None):  # type: ignore[no-untyped-def]
             os.environ[WEIGHTS_ENV] = old
 
 
-def qa_asker(engine: Engine, scoped: bool, folds: dict[str, int] | None = None, fold_dir: Path | None = None) -> Asker:
-    """qa's answers; with `folds`, each question asked with the weights of the fold that left it out."""
+def qa_asker(engine: Engine, scoped: bool, folds: dict[str, int] | None = None, fold_dir: Path | None = None,
+             fold_engines: dict[int, Engine] | None = None, prefix: str = "") -> Asker:
+    """qa's answers; with `folds`, each question asked with the weights of the fold that left
+    it out (the folder `prefix` + fold under `fold_dir`), over that fold's engine where the
+    folds have engines of their own (COVID-QA: each fold's encoder left it out)."""
 
-    def ask(items: list[evaluate.GoldItem], folder: Path | None) -> list[Answer]:
+    def ask(items: list[evaluate.GoldItem], folder: Path | None, k: int | None = None) -> list[Answer]:
         with weights(folder):
             docs = [[i.doc] if i.doc else None for i in items] if scoped else None
-            return engine.ask_many([i.question for i in items], k=evaluate.MRR_DEPTH, ids=[i.id for i in items], docs=docs)
+            asked = fold_engines[k] if fold_engines and k is not None else engine
+            return asked.ask_many([i.question for i in items], k=evaluate.MRR_DEPTH, ids=[i.id for i in items], docs=docs)
 
     def asker(items: list[evaluate.GoldItem]) -> list[Answer]:
         if folds is None or fold_dir is None:
@@ -156,7 +160,7 @@ def qa_asker(engine: Engine, scoped: bool, folds: dict[str, int] | None = None, 
         for k in sorted(set(fold_of.values()) - {-1}):
             chosen = [i for i in items if fold_of[i.id] == k]
             if chosen:
-                out.update((i.id, a) for i, a in zip(chosen, ask(chosen, fold_dir / str(k)), strict=True))
+                out.update((i.id, a) for i, a in zip(chosen, ask(chosen, fold_dir / f"{prefix}{k}", k), strict=True))
         missing = [i.id for i in items if i.id not in out]
         if missing:
             raise SystemExit(f"no fold for {len(missing)} questions (e.g. {missing[0]}): rerun python -m training")
@@ -252,8 +256,14 @@ def covidqa(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
     engine = open_engine(ws / "corpus", ws / "index")
     rows = [measure("COVID-QA dev", "training fold", "qa", qa_asker(engine, False), qa_asker(engine, True), items)]
     if folds:
+        # each fold over an index built with the encoder that never saw its articles (training.adapt)
+        engines = {}
+        for k in sorted(set(folds.values())):
+            with weights(args.folds / f"covidqa-{k}"):
+                engines[k] = open_engine(ws / "corpus", ws / f"index-fold{k}")
         rows.append(measure("COVID-QA dev", "held-out (CV)", "qa",
-                            qa_asker(engine, False, folds, args.folds), qa_asker(engine, True, folds, args.folds), items))
+                            qa_asker(engine, False, folds, args.folds, engines, "covidqa-"),
+                            qa_asker(engine, True, folds, args.folds, engines, "covidqa-"), items))
     if args.peers:
         rows += peers("COVID-QA dev", ws / "corpus", ws / "index-untrained", items)
     return rows

@@ -6,6 +6,8 @@ Stages (each prints its run time; the whole run takes under two hours on
 2 CPU cores):
   1. encoder    fine-tune the packaged MiniLM for question → answering unit
                 (EI train part a), store the change as low-rank factors;
+  1b. adapt     train that model on COVID-QA's questions as well: one model per
+                fold without the fold's articles (for honest CV), one on all;
   2. ranker     qa's own candidates and features over indexes built with that
                 encoder (EI train part b, COVID-QA dev, the STORM gold set):
                 lambdarank trees or a listwise linear model, whichever wins
@@ -35,15 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "qa" / "weights", help="where the weights go")
     ap.add_argument("--workdir", type=Path, default=ROOT / ".train", help="indexes and fold models (git-ignored)")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--stages", default="encoder,ranker,confidence,finding")
+    ap.add_argument("--stages", default="encoder,adapt,ranker,confidence,finding")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.environ["QA_WEIGHTS"] = str(args.out.resolve())  # stages 2-3 run qa with the new encoder
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from training import calibrate, pipeline
+    from training import adapt, calibrate, pipeline
 
-    run = {"encoder": pipeline.encoder, "ranker": pipeline.ranker, "confidence": calibrate.confidence,
+    run = {"encoder": pipeline.encoder, "adapt": adapt.stage, "ranker": pipeline.ranker, "confidence": calibrate.confidence,
            "finding": pipeline.finding}
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     unknown = [s for s in stages if s not in run]

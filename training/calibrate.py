@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from training import data as datasets
+from training.adapt import COVIDQA_ENCODERS, covidqa_engines
 from training.pipeline import (
     CV_FOLDS,
     article_folds,
@@ -40,7 +41,6 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     from qa.answering.evaluate import citation_hit, reliability
     from qa.answering.learned import CONFIDENCE, RANKER
     from qa.answering.ranking import rank
-    from qa.answering.scope import scope_of
     from qa.config import Settings
     from training.confidence import choose_confidence, choose_without_weight, row_weights
     from training.ranker import open_engine
@@ -65,41 +65,18 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
     plain = Settings(trained=False)  # features only: every order below comes from a fold model
     rows: list[tuple[str, str, int, dict[str, float], float]] = []  # (set, kind, fold, features, label)
     engines = {name: open_engine(corpus, workdir / f"index-{name}", Settings(), log) for name, (corpus, _, _) in sets.items()}
+    covid_engines = covidqa_engines(sets["covidqa"][0], workdir, Settings())
     for name, (_, data, questions) in sets.items():
-        engine = engines[name]
-        idx = engine.index
-        doc_ids = {d.path: n for n, d in enumerate(idx.docs)}
         # Questions written about an article that it does not answer (STORM's gold set
         # has them) are rows too: all that teaches "not here" within one short article.
         unanswered = [q for q in data.questions if not q.spans and q.source == "storm"]
         set_fold = fold_of[questions[0].id] if unanswered else -1  # STORM is one article: one fold
-        queries = [engine.prepare(q.text) for q in questions + unanswered]
-        vecs = engine.embedder.encode([qq.dense_text for qq in queries])
-        for q, query, vec in zip(questions + unanswered, queries, vecs, strict=True):
-            k = fold_of.get(q.id, set_fold)
-            ranked = rescored(rank(idx, query, vec, plain), rankers[k])
-            if not ranked:
-                continue
-            if not q.spans:
-                rows.append((name, "unanswerable", k, conf.features(idx, query, ranked), 0.0))
-                continue
-            rows.append((name, "corpus", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
-            own = doc_ids.get(q.doc)
-            if own is not None and len(idx.docs) > 1:  # the same question asked of its article alone
-                ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, [own])), rankers[k])
-                if ranked:
-                    rows.append((name, "scoped", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
-            others = [d for d in range(len(idx.docs)) if d != doc_ids.get(q.doc)]
-            if others:  # the same question, of a corpus without its article: unanswerable
-                ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, others)), rankers[k])
-                if ranked:
-                    rows.append((name, "without", k, conf.features(idx, query, ranked), 0.0))
-                    # and of the article most like its own alone, as a grid asks every
-                    # question of every article: unanswerable, and the hardest such case
-                    alike = int(idx.units[ranked[0].unit].doc)
-                    ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, [alike])), rankers[k])
-                    if ranked:
-                        rows.append((name, "elsewhere", k, conf.features(idx, query, ranked), 0.0))
+        asked = questions + unanswered
+        # COVID-QA's questions go to the encoder that left their fold out (training.adapt)
+        parts = ([(covid_engines[k], [q for q in asked if q.split == f"fold{k}"]) for k in covid_engines]
+                 if name == "covidqa" else [(engines[name], asked)])
+        for engine, part in parts:
+            _rows(engine, part, fold_of, set_fold, rankers, cited, name, rows)
         # and of the other data sets' corpora, which are about something else: the
         # off-topic question, most of all of one short article (STORM), where nothing
         # else teaches that a far-off best passage is no answer
@@ -164,5 +141,51 @@ def confidence(out: Path, workdir: Path, seed: int) -> None:
         data["settings"] = ranker.get("settings", {})
         (d / RANKER).write_text(json.dumps(data, indent=1) + "\n")
         (d / CONFIDENCE).write_text(json.dumps(fold_models[k].to_json({"threshold": threshold}), indent=1) + "\n")
+        # COVID-QA's fold k is asked with the encoder that left it out as well
+        shutil.copytree(d, workdir / "folds" / f"covidqa-{k}", dirs_exist_ok=True)
+        shutil.copyfile(workdir / COVIDQA_ENCODERS / str(k) / "encoder.safetensors",
+                        workdir / "folds" / f"covidqa-{k}" / "encoder.safetensors")
     (workdir / "folds" / "assignment.json").write_text(json.dumps(fold_of))
     log(f"  wrote fold weights to {workdir / 'folds'}")
+
+
+def _rows(engine, asked: list, fold_of: dict[str, int], set_fold: int, rankers: list,  # type: ignore[no-untyped-def,type-arg]
+          cited, name: str, rows: list) -> None:  # type: ignore[type-arg]
+    """The rows of `asked` over one engine's corpus: each question asked of the whole
+    corpus, of its article alone and of the corpus without its article, and, as a probe,
+    of the article most like its own."""
+    from qa.answering import confidence as conf
+    from qa.answering.ranking import rank
+    from qa.answering.scope import scope_of
+    from qa.config import Settings
+
+    plain = Settings(trained=False)  # features only: every order below comes from a fold model
+    idx = engine.index
+    doc_ids = {d.path: n for n, d in enumerate(idx.docs)}
+    queries = [engine.prepare(q.text) for q in asked]
+    vecs = engine.embedder.encode([qq.dense_text for qq in queries])
+    for q, query, vec in zip(asked, queries, vecs, strict=True):
+        k = fold_of.get(q.id, set_fold)
+        ranked = rescored(rank(idx, query, vec, plain), rankers[k])
+        if not ranked:
+            continue
+        if not q.spans:
+            rows.append((name, "unanswerable", k, conf.features(idx, query, ranked), 0.0))
+            continue
+        rows.append((name, "corpus", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
+        own = doc_ids.get(q.doc)
+        if own is not None and len(idx.docs) > 1:  # the same question asked of its article alone
+            ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, [own])), rankers[k])
+            if ranked:
+                rows.append((name, "scoped", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
+        others = [d for d in range(len(idx.docs)) if d != doc_ids.get(q.doc)]
+        if others:  # the same question, of a corpus without its article: unanswerable
+            ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, others)), rankers[k])
+            if ranked:
+                rows.append((name, "without", k, conf.features(idx, query, ranked), 0.0))
+                # and of the article most like its own alone, as a grid asks every
+                # question of every article: unanswerable, and the hardest such case
+                alike = int(idx.units[ranked[0].unit].doc)
+                ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, [alike])), rankers[k])
+                if ranked:
+                    rows.append((name, "elsewhere", k, conf.features(idx, query, ranked), 0.0))

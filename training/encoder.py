@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,6 +22,9 @@ from torch import nn
 from training.data import Dataset, Question
 from training.phrasing import rephrase
 from training.text_models import batches, load_base, mean_pool, optimiser, tokenizer, update
+
+EPOCHS = 2.0
+"""Passes over the training questions, for EI part a and for COVID-QA alike."""
 
 
 @torch.inference_mode()
@@ -48,13 +52,19 @@ def train(
     lr: float = 3e-5,
     scale: float = 20.0,
     seed: int = 13,
+    start: Path | None = None,
     log=print,
 ) -> nn.Module:
-    """Fine-tune a fresh copy of the base encoder; returns the trained model."""
+    """Fine-tune a fresh copy of the base encoder, or of the base with the stored
+    adapter `start` merged into it; returns the trained model."""
     rng = random.Random(seed)
     torch.manual_seed(seed)
     tok = tokenizer()
     model = load_base()
+    if start is not None:
+        from qa.index.adapters import load_tensors, merge_adapter
+
+        merge_adapter(model, load_tensors(start))
     model.embeddings.requires_grad_(False)
     model.train()
     examples = [q for q in questions if q.positives and negatives.get(q.id)]
