@@ -11,7 +11,8 @@ What each row measures (training/ says how the weights were made):
   questions written after training (held-out phrasings, some unanswerable),
   storm_fresh2.jsonl in the session of the confidence trees, before they were measured,
   storm_fresh3.jsonl after the confidence was refitted to the first citation,
-  storm_fresh4.jsonl in the session of the ranker's feature rule.
+  storm_fresh4.jsonl in the session of the ranker's feature rule, storm_fresh5.jsonl after
+  the encoder was trained on COVID-QA as well.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
   that left its article out.
