@@ -179,10 +179,11 @@ def choose_without_weight(rows: list, seed: int, log: Callable[[str], None]) -> 
 
 def choose_confidence(rows: list, probe: list, seed: int, log: Callable[[str], None],  # type: ignore[no-untyped-def,type-arg]
                       weights: np.ndarray | None = None):
-    """The confidence model's kind (logistic or trees) and features, chosen by the
-    cross-fitted (weighted) log loss over rows (set, kind, fold, features, label); each
-    feature is kept only where leaving it out raises that loss. Returns (features,
-    fitter, fold models, held-out probabilities). probe: rows that are only predicted."""
+    """The confidence model's kind (logistic or trees), chosen by the cross-fitted
+    (weighted) log loss over rows (set, kind, fold, features, label), over every
+    feature; what leaving each one out does to that loss is reported. Returns
+    (features, fitter, fold models, held-out probabilities). probe: rows that are only
+    predicted."""
     y = np.array([r[4] for r in rows])
     folds = np.array([r[2] for r in rows])
     w = np.ones(len(y)) if weights is None else weights
@@ -202,15 +203,19 @@ def choose_confidence(rows: list, probe: list, seed: int, log: Callable[[str], N
     log("  confidence, held-out log loss by kind: " + ", ".join(f"{k} {v:.4f}" for k, v in losses.items()))
     kind = min(losses, key=losses.__getitem__)
     base = losses[kind]
-    kept = list(names)
+    # The ablation is a report and every feature is kept, as in the ranking stage: a
+    # set chosen by this CV scores better on it than elsewhere. Greedy elimination
+    # dropped candidates, score and unknown (log loss 0.4887 -> 0.4831); held out
+    # (bench/accuracy.py), the five fresh STORM sets' answerable questions wrongly
+    # abstained on were 37.5 / 3.7 / 15.4 / 9.4 / 13.3% with it and are
+    # 32.5 / 0.0 / 15.4 / 6.2 / 6.7% with all ten, their unanswerable ones abstained
+    # on the same.
     for name in names:
-        loss = loss_of(cross_fit(kind, [n for n in kept if n != name])[1])
+        loss = loss_of(cross_fit(kind, [n for n in names if n != name])[1])
         log(f"    {kind} without {name:<14} {loss:.4f} ({loss - base:+.4f})")
-        if loss < base:
-            kept.remove(name)
-            base = loss
+    kept = list(names)
     models, p = cross_fit(kind, kept)
-    log(f"  chosen: {kind} over {', '.join(kept)}; held-out log loss {base:.4f}")
+    log(f"  chosen: {kind} over every feature ({', '.join(kept)}); held-out log loss {base:.4f}")
     if probe:  # each probe row predicted by the fold model that left its question out
         folds_probe = np.array([r[2] for r in probe])
         xp = np.array([[r[3][n] for n in kept] for r in probe])
