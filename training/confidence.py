@@ -199,7 +199,8 @@ def choose_confidence(rows: list, probe: list, seed: int, log: Callable[[str], N
         return log_loss(p, y, w)
 
     names = sorted(rows[0][3])
-    losses = {kind: loss_of(cross_fit(kind, names)[1]) for kind in fitters}
+    fits = {kind: cross_fit(kind, names) for kind in fitters}
+    losses = {kind: loss_of(p) for kind, (_, p) in fits.items()}
     log("  confidence, held-out log loss by kind: " + ", ".join(f"{k} {v:.4f}" for k, v in losses.items()))
     kind = min(losses, key=losses.__getitem__)
     base = losses[kind]
@@ -213,12 +214,11 @@ def choose_confidence(rows: list, probe: list, seed: int, log: Callable[[str], N
     for name in names:
         loss = loss_of(cross_fit(kind, [n for n in names if n != name])[1])
         log(f"    {kind} without {name:<14} {loss:.4f} ({loss - base:+.4f})")
-    kept = list(names)
-    models, p = cross_fit(kind, kept)
-    log(f"  chosen: {kind} over every feature ({', '.join(kept)}); held-out log loss {base:.4f}")
+    models, p = fits[kind]
+    log(f"  chosen: {kind} over every feature ({', '.join(names)}); held-out log loss {base:.4f}")
     if probe:  # each probe row predicted by the fold model that left its question out
         folds_probe = np.array([r[2] for r in probe])
-        xp = np.array([[r[3][n] for n in kept] for r in probe])
+        xp = np.array([[r[3][n] for n in names] for r in probe])
         pp = np.zeros(len(probe))
         for k, m in enumerate(models):
             pp[folds_probe == k] = m.probability(xp[folds_probe == k])
@@ -228,4 +228,4 @@ def choose_confidence(rows: list, probe: list, seed: int, log: Callable[[str], N
             shares = {s_: float(np.mean(pp[(kinds == what) & (sets == s_)] < 0.5)) for s_ in sorted(set(sets[kinds == what]))}
             if shares:
                 log(f"  {label} (unanswerable, not fitted on), abstained: " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
-    return kept, fitters[kind], models, p
+    return names, fitters[kind], models, p
