@@ -20,26 +20,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from qa.answering.finding import softmax
-from qa.index.adapters import merge_adapter
+from qa.answering.cross import softmax
 from training.data import FINDINGS, Dataset, Question, answers
 from training.phrasing import rephrase
-from training.text_models import batches, load_base, low_rank_delta, mean_pool, optimiser, tokenizer, update
+from training.text_models import PairModel, batches, optimiser, pair_inputs, update
 
 MAX_LENGTH = 192
-
-
-class FindingModel(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.bert = load_base()
-        self.head = nn.Linear(self.bert.config.hidden_size, len(FINDINGS))
-        self.bert.embeddings.requires_grad_(False)
-
-    def forward(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
-        h = self.bert(**x).last_hidden_state
-        logits: torch.Tensor = self.head(mean_pool(h, x["attention_mask"]))
-        return logits
 
 
 def pairs(questions: Sequence[Question], data: Dataset, *, per_span: bool = False) -> list[tuple[Question, str, int]]:
@@ -73,11 +59,10 @@ def train(
     lr: float = 1e-4,
     seed: int = 13,
     log: Callable[[str], None] = print,
-) -> FindingModel:
+) -> PairModel:
     rng = random.Random(seed)
     torch.manual_seed(seed)
-    tok = tokenizer()
-    model = FindingModel()
+    model = PairModel(len(FINDINGS))
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     steps = max(1, int(epochs * len(examples) / batch))
@@ -88,8 +73,7 @@ def train(
     t0 = time.perf_counter()
     for step, picked in enumerate(batches(len(examples), batch, steps, rng)):
         chosen = [examples[i] for i in picked]
-        x = tok([rephrase(q, rng) for q, _, _ in chosen], [p for _, p, _ in chosen],
-                truncation="longest_first", max_length=MAX_LENGTH, padding=True, return_tensors="pt")
+        x = pair_inputs([(rephrase(q, rng), p) for q, p, _ in chosen], MAX_LENGTH)
         loss = nn.functional.cross_entropy(model(x), torch.tensor([y for _, _, y in chosen]), weight=weight)
         update(loss, params, opt, sched)
         if step % 25 == 0 or step == steps - 1:
@@ -97,35 +81,6 @@ def train(
     model.eval()
     return model
 
-
-@torch.inference_mode()
-def predict(model: FindingModel, items: Sequence[tuple[str, str]], batch: int = 32) -> np.ndarray:
-    """Class logits for (question, passage) pairs."""
-    tok = tokenizer()
-    out = []
-    for s in range(0, len(items), batch):
-        chunk = items[s : s + batch]
-        x = tok([q for q, _ in chunk], [p for _, p in chunk], truncation="longest_first",
-                max_length=MAX_LENGTH, padding=True, return_tensors="pt")
-        out.append(model(x).numpy())
-    return np.concatenate(out) if out else np.zeros((0, len(FINDINGS)))
-
-
-def state(model: FindingModel) -> dict[str, torch.Tensor]:
-    """What ships: the transformer's change as low-rank deltas (qa.index.adapters merges them) and the head."""
-    out = {f"bert.{k}": v for k, v in low_rank_delta(model.bert).items()}
-    out.update({f"head.{k}": v.detach().float().contiguous() for k, v in model.head.state_dict().items()})
-    return out
-
-
-def from_state(tensors: dict[str, torch.Tensor]) -> FindingModel:
-    """The model as qa loads it from what ships (qa.answering.finding)."""
-    model = FindingModel()
-    merge_adapter(model.bert, tensors, prefix="bert.")
-    with torch.no_grad():
-        model.head.weight.copy_(tensors["head.weight"])
-        model.head.bias.copy_(tensors["head.bias"])
-    return model.eval()
 
 FINDING_PRECISION = 0.85
 """A finding is shown when the calibrated probability reaches the lowest level at

@@ -173,16 +173,16 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
         scores: dict[str, list[tuple[float, float]]] = {}
         for k in range(CV_FOLDS):
             train = [g for g, f in zip(groups, folds, strict=True) if f != k]
-            model = fit([_restrict(g, use) for g in train], use)
+            model = fit([restrict(g, use) for g in train], use)
             for name in by_set:
-                test = [g for g, f in zip(groups, folds, strict=True) if f == k and _set_of(g) == name]
+                test = [g for g, f in zip(groups, folds, strict=True) if f == k and set_of(g) == name]
                 if test:
-                    sub = [_restrict(g, use) for g in test]
+                    sub = [restrict(g, use) for g in test]
                     p1, mrr = precision_at_1(sub, model)
                     scores.setdefault(name, []).append((p1 * len(test), mrr * len(test)))
         out_: dict[str, tuple[float, float]] = {}
         for name, rows in scores.items():
-            n = sum(1 for g in groups if _set_of(g) == name)
+            n = sum(1 for g in groups if set_of(g) == name)
             out_[name] = (sum(r[0] for r in rows) / n, sum(r[1] for r in rows) / n)
         return out_
 
@@ -214,8 +214,8 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
         f"{np.mean([v[0] for v in smaller.values()]):.3f} (all {len(names)}: {base:.3f}); by data set "
         + ", ".join(f"{k} {v[0]:.3f} ({v[0] - full[k][0]:+.3f})" for k, v in smaller.items()))
     kept = list(names)
-    model = _fitter(kind, seed)([_restrict(g, kept) for g in groups], kept)
-    train_p1 = {name: precision_at_1([_restrict(g, kept) for g in gs], model) for name, gs in by_set.items()}
+    model = _fitter(kind, seed)([restrict(g, kept) for g in groups], kept)
+    train_p1 = {name: precision_at_1([restrict(g, kept) for g in gs], model) for name, gs in by_set.items()}
     log("  training-fold P@1 / MRR@10 (the model fitted on all): " + ", ".join(f"{k} {v[0]:.3f} / {v[1]:.3f}" for k, v in train_p1.items()))
     data = model.to_json()
     data["settings"] = _margins(out, workdir, data, sets)
@@ -264,11 +264,11 @@ def _margins(out: Path, workdir: Path, model: dict, sets: Corpora) -> dict[str, 
     return chosen
 
 
-def _set_of(g) -> str:  # type: ignore[no-untyped-def]
+def set_of(g) -> str:  # type: ignore[no-untyped-def]
     return {"ei": "ei-b", "covidqa": "covidqa", "storm": "storm"}[g.question.source]
 
 
-def _restrict(g, use: list[str]):  # type: ignore[no-untyped-def]
+def restrict(g, use: list[str]):  # type: ignore[no-untyped-def]
     from qa.answering.ranking import FEATURES
 
     cols = [list(FEATURES).index(n) for n in use]
@@ -277,7 +277,7 @@ def _restrict(g, use: list[str]):  # type: ignore[no-untyped-def]
 
 def fold_rankers(groups: list, folds: list[int], names: list[str], kind: str, seed: int) -> list:  # type: ignore[type-arg]
     fit = _fitter(kind, seed)
-    return [fit([_restrict(g, names) for g, f in zip(groups, folds, strict=True) if f != k], names) for k in range(CV_FOLDS)]
+    return [fit([restrict(g, names) for g, f in zip(groups, folds, strict=True) if f != k], names) for k in range(CV_FOLDS)]
 
 
 def rescored(ranked: list, model) -> list:  # type: ignore[no-untyped-def,type-arg]
@@ -308,13 +308,13 @@ def save_finding(model, held: list, out: Path, seed: int) -> None:  # type: igno
     """Measure the trained finding model on EI train part b, calibrate it there and write it."""
     from safetensors.torch import save_file
 
-    from qa.answering.finding import softmax
+    from qa.answering.cross import softmax
     from training import finding as fm
-    from training.text_models import RANK, kept_energy
+    from training.text_models import RANK, kept_energy, pair_from_state, pair_logits, pair_state
 
     log(f"  stored rank {RANK}: keeps {kept_energy(model.bert):.4f} of the change's energy")
-    tensors = fm.state(model)
-    logits = fm.predict(fm.from_state(tensors), [(q.text, p) for q, p, _ in held])  # what ships
+    tensors = pair_state(model)
+    logits = pair_logits(pair_from_state(tensors, 3), [(q.text, p) for q, p, _ in held], fm.MAX_LENGTH)  # what ships
     y = np.array([label for _, _, label in held])
     acc = float((logits.argmax(1) == y).mean())
     conf = np.zeros((3, 3), int)

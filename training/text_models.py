@@ -1,12 +1,14 @@
-"""The packaged base model, loaded for training (torch and transformers)."""
+"""The packaged base model, loaded for training (torch and transformers), and the
+cross-encoder the finding and reader stages train on it."""
 
 from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -101,3 +103,53 @@ def kept_energy(model: nn.Module, rank: int = RANK) -> float:
             total += float((s**2).sum())
             kept += float((s[:rank] ** 2).sum())
     return kept / total if total else 1.0
+
+
+class PairModel(nn.Module):
+    """A cross-encoder: MiniLM over (question, passage) with a linear head over the mean of
+    its last layer, as qa.answering.cross loads it. The word embeddings stay as packaged."""
+
+    def __init__(self, outputs: int) -> None:
+        super().__init__()
+        self.bert = load_base()
+        self.head = nn.Linear(self.bert.config.hidden_size, outputs)
+        self.bert.embeddings.requires_grad_(False)
+
+    def forward(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
+        h = self.bert(**x).last_hidden_state
+        logits: torch.Tensor = self.head(mean_pool(h, x["attention_mask"]))
+        return logits
+
+
+def pair_inputs(pairs: Sequence[tuple[str, str]], max_length: int) -> dict[str, torch.Tensor]:
+    q, p = zip(*pairs, strict=True)
+    out: dict[str, torch.Tensor] = tokenizer()(list(q), list(p), truncation="longest_first", max_length=max_length,
+                                                padding=True, return_tensors="pt")
+    return out
+
+
+@torch.inference_mode()
+def pair_logits(model: PairModel, pairs: Sequence[tuple[str, str]], max_length: int, batch: int = 32) -> np.ndarray:
+    """The model's outputs for (question, passage) pairs, one row per pair."""
+    model.eval()
+    out = [model(pair_inputs(pairs[s : s + batch], max_length)).numpy() for s in range(0, len(pairs), batch)]
+    return np.concatenate(out) if out else np.zeros((0, model.head.out_features))
+
+
+def pair_state(model: PairModel) -> dict[str, torch.Tensor]:
+    """What ships: the transformer's change as low-rank deltas (qa.index.adapters merges them) and the head."""
+    out = {f"bert.{k}": v for k, v in low_rank_delta(model.bert).items()}
+    out.update({f"head.{k}": v.detach().float().contiguous() for k, v in model.head.state_dict().items()})
+    return out
+
+
+def pair_from_state(tensors: dict[str, torch.Tensor], outputs: int) -> PairModel:
+    """The model as qa loads it from what ships (qa.answering.cross)."""
+    from qa.index.adapters import merge_adapter
+
+    model = PairModel(outputs)
+    merge_adapter(model.bert, tensors, prefix="bert.")
+    with torch.no_grad():
+        model.head.weight.copy_(tensors["head.weight"])
+        model.head.bias.copy_(tensors["head.bias"])
+    return model.eval()
