@@ -125,6 +125,31 @@ def test_model_change_invalidates_the_index(corpus_copy: Path, tmp_path: Path) -
     assert "embedding model changed" in report.reason
 
 
+def test_a_changed_answering_model_is_noticed_once_without_a_rebuild(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from qa.index.adapters import digest
+    from qa.paths import weights_dir
+
+    weights = tmp_path / "weights"
+    shutil.copytree(weights_dir(), weights)
+    monkeypatch.setenv("QA_WEIGHTS", str(weights))
+    index = tmp_path / "index"
+    build(corpus_copy, index, CountingEmbedder())
+    recorded = json.loads((index / "manifest.json").read_text())["answering"]
+    assert {"ranker.json", "confidence.json"} <= set(recorded)
+    ranker = json.loads((weights / "ranker.json").read_text())
+    ranker["settings"]["merge_margin"] = ranker["settings"].get("merge_margin", 0.0) + 0.5  # a retrained ranker
+    (weights / "ranker.json").write_text(json.dumps(ranker))
+    digest.cache_clear()  # a process sees one version of its weights; a new one comes with a new run
+    _, report = build(corpus_copy, index, NoModel())  # the index itself is still good: no rebuild
+    assert report.action == "loaded"
+    assert any("answering models changed" in w and "ranker.json" in w for w in report.warnings)
+    assert json.loads((index / "manifest.json").read_text())["answering"]["ranker.json"] != recorded["ranker.json"]
+    _, again = build(corpus_copy, index, NoModel())
+    assert not any("answering models changed" in w for w in again.warnings), "said once"
+
+
 def test_missing_or_empty_corpus_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(QAError, match="does not exist"):
         build(tmp_path / "nope", tmp_path / "index", NoModel())

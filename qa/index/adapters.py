@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 ENCODER = "encoder.safetensors"
 """Adapter of the question/passage encoder (the dense index is built with it)."""
+ANSWERING = ("ranker.json", "confidence.json", "finding.safetensors", "finding.json")
+"""The trained files that decide answers but not the index's contents."""
 
 
 def weights_path(name: str) -> Path:
@@ -32,6 +34,14 @@ def weights_path(name: str) -> Path:
 def digest(path: Path) -> str:
     """sha256 of a weights file (cached per process: files are read-only package data)."""
     return sha_file(path)
+
+
+def answering_models(trained: bool) -> dict[str, str]:
+    """The digest of each trained file that decides answers, as an index manifest records
+    it (none untrained): answers given before and after a change are not the same model's."""
+    if not trained:
+        return {}
+    return {name: digest(path)[:16] for name in ANSWERING if (path := weights_path(name)).is_file()}
 
 
 def load_tensors(path: Path) -> dict[str, torch.Tensor]:

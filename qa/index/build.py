@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qa.errors import QAError
+from qa.index.adapters import answering_models
 from qa.index.dense import CONTEXT_VERSION, build_faiss, embedding_text
 from qa.index.documents import DOCUMENTS_FILE, Previous, encode, text_sha256
 from qa.index.durable import Progress, fsync_dir, fsync_write, sha_file
@@ -283,6 +284,7 @@ def write_generation(
         "format": FORMAT_VERSION,
         "model": settings.model,
         "encoder": encoder_id(settings.model, settings.trained),
+        "answering": answering_models(settings.trained),
         "dim": dim,
         "chunker": CHUNKER_VERSION,
         "context": CONTEXT_VERSION,

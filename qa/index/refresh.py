@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from qa.errors import QAError
+from qa.index.adapters import answering_models
 from qa.index.build import BuildReport, build, limits_of, limits_record
 from qa.index.corpus_index import CorpusIndex, load
 from qa.index.dense import CONTEXT_VERSION
@@ -157,6 +158,32 @@ def _encoder(embedder: Encoder | Callable[[], Encoder]) -> Encoder:
     return cast("Encoder", embedder)  # it has encode(): an Encoder, not a factory
 
 
+def _models_changed(folder: Path, idx: CorpusIndex, settings: Settings, progress: Progress) -> list[str]:
+    """A note when the trained models that decide answers are not those the manifest
+    records (answers may differ from those given before, with the same index); the
+    manifest then records them, so the note is made once. An index built before
+    manifests recorded them takes the record silently."""
+    now = answering_models(settings.trained)
+    before = idx.manifest.get("answering")
+    if before == now:
+        return []
+    try:
+        with BuildLock(folder, progress):
+            manifest = read_manifest(folder)
+            if manifest is None or manifest.get("generation") != idx.manifest["generation"]:
+                return []  # rebuilt meanwhile: the new manifest records the models
+            manifest["answering"] = now
+            write_manifest(folder, manifest)
+    except (OSError, Stale):
+        pass  # a read-only index: the note stands each time
+    idx.manifest["answering"] = now
+    if before is None:
+        return []
+    changed = sorted(n for n in set(before) | set(now) if before.get(n) != now.get(n))
+    return [f"qa's trained answering models changed since this index was last used ({', '.join(changed)}): "
+            "answers may differ from those given before."]
+
+
 def _loaded(idx: CorpusIndex, reason: str, warnings: list[str], t0: float) -> tuple[CorpusIndex, BuildReport]:
     report = BuildReport("loaded", reason, len(idx.docs), len(idx.units), warnings=warnings + list(idx.manifest.get("warnings", [])))
     report.seconds = time.perf_counter() - t0
@@ -196,7 +223,7 @@ def open_index(
         else:
             if isinstance(got, CorpusIndex):
                 tidy(folder, got.manifest["generation"])
-                return _loaded(got, "up to date", warnings, t0)
+                return _loaded(got, "up to date", warnings + _models_changed(folder, got, settings, progress), t0)
             reason = got
     try:
         folder.mkdir(parents=True, exist_ok=True)
