@@ -12,7 +12,8 @@ What each row measures (training/ says how the weights were made):
   storm_fresh2.jsonl in the session of the confidence trees, before they were measured,
   storm_fresh3.jsonl after the confidence was refitted to the first citation,
   storm_fresh4.jsonl in the session of the ranker's feature rule, storm_fresh5.jsonl after
-  the encoder was trained on COVID-QA as well.
+  the encoder was trained on COVID-QA as well, storm_fresh6.jsonl while a passage reader
+  (a cross-encoder, not shipped: docs/models.md) trained, before anything was measured on it.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
   that left its article out.
