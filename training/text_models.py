@@ -1,5 +1,5 @@
 """The packaged base model, loaded for training (torch and transformers), and the
-cross-encoder the finding and reader stages train on it."""
+cross-encoder the finding stage trains on it."""
 
 from __future__ import annotations
 

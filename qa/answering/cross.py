@@ -1,10 +1,10 @@
 """Cross-encoders: the packaged MiniLM reading a question and a passage together.
 
-Each of qa's two is the packaged model with the low-rank changes of a weights
-file merged in (qa.index.adapters) and a linear head over the mean of its last
-layer: the passage reader (qa.answering.reading), which scores how well a
-passage answers, and the finding model (qa.answering.finding), which says what a
-comparison found. Each answers through its exported ONNX graph
+A cross-encoder is the packaged model with the low-rank changes of a weights file
+merged in (qa.index.adapters) and a linear head over the mean of its last layer.
+qa ships one, the finding model (qa.answering.finding), which says what a
+comparison found; a passage reader built the same way was trained and measured,
+and not kept (docs/models.md). It answers through its exported ONNX graph
 (qa.index.graphs) when there is one that agrees with the torch model; otherwise
 it loads torch once, answers with it and exports the graph for next time.
 """
@@ -26,8 +26,8 @@ BASE = "all-MiniLM-L6-v2"
 
 
 class CrossEncoder:
-    """A (question, passage) model with `outputs` scores per pair. Thread-safe (the
-    chat answers in a worker)."""
+    """A (question, passage) model with `outputs` class scores per pair. Thread-safe
+    (the chat answers in a worker)."""
 
     def __init__(self, kind: str, path: Path, outputs: int, max_length: int) -> None:
         self.kind = kind
@@ -128,10 +128,7 @@ class CrossEncoder:
 
 
 def agreement(got: np.ndarray, want: np.ndarray) -> float:
-    """1 − the largest difference between two models' outputs: of class probabilities
-    where there are classes, of the raw score where there is one."""
-    if want.shape[1] == 1:
-        return 1.0 - float(np.abs(got - want).max())
+    """1 − the largest difference between two models' class probabilities."""
     return 1.0 - float(np.abs(softmax(got) - softmax(want)).max())
 
 
