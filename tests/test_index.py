@@ -150,6 +150,34 @@ def test_a_changed_answering_model_is_noticed_once_without_a_rebuild(corpus_copy
     assert not any("answering models changed" in w for w in again.warnings), "said once"
 
 
+def test_loading_never_waits_for_a_build_to_record_the_models(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
+    import fcntl
+    import shutil
+
+    from qa.index.adapters import digest
+    from qa.paths import weights_dir
+
+    weights = tmp_path / "weights"
+    shutil.copytree(weights_dir(), weights)
+    monkeypatch.setenv("QA_WEIGHTS", str(weights))
+    index = tmp_path / "index"
+    build(corpus_copy, index, CountingEmbedder())
+    (weights / "finding.json").write_text((weights / "finding.json").read_text() + "\n")  # a recalibrated finding
+    digest.cache_clear()
+    fd = os.open(index / ".lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another process is building
+    try:
+        _, report = build(corpus_copy, index, NoModel())
+    finally:
+        os.close(fd)
+    assert report.action == "loaded"
+    assert any("finding.json" in w for w in report.warnings)
+    _, after = build(corpus_copy, index, NoModel())  # the lock is free: noted again, and recorded
+    assert any("finding.json" in w for w in after.warnings)
+    _, last = build(corpus_copy, index, NoModel())
+    assert not any("answering models changed" in w for w in last.warnings)
+
+
 def test_missing_or_empty_corpus_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(QAError, match="does not exist"):
         build(tmp_path / "nope", tmp_path / "index", NoModel())

@@ -158,7 +158,7 @@ def _encoder(embedder: Encoder | Callable[[], Encoder]) -> Encoder:
     return cast("Encoder", embedder)  # it has encode(): an Encoder, not a factory
 
 
-def _models_changed(folder: Path, idx: CorpusIndex, settings: Settings, progress: Progress) -> list[str]:
+def _models_changed(folder: Path, idx: CorpusIndex, settings: Settings) -> list[str]:
     """A note when the trained models that decide answers are not those the manifest
     records (answers may differ from those given before, with the same index); the
     manifest then records them, so the note is made once. An index built before
@@ -168,14 +168,15 @@ def _models_changed(folder: Path, idx: CorpusIndex, settings: Settings, progress
     if before == now:
         return []
     try:
-        with BuildLock(folder, progress):
+        # Loading never waits for a build: with the lock taken, the record waits for the next open.
+        with BuildLock(folder, quiet, wait=0.0):
             manifest = read_manifest(folder)
             if manifest is None or manifest.get("generation") != idx.manifest["generation"]:
                 return []  # rebuilt meanwhile: the new manifest records the models
             manifest["answering"] = now
             write_manifest(folder, manifest)
-    except (OSError, Stale):
-        pass  # a read-only index: the note stands each time
+    except (OSError, Stale, QAError):
+        pass  # a read-only index, or a build under way: the note stands until it is recorded
     idx.manifest["answering"] = now
     if before is None:
         return []
@@ -223,7 +224,7 @@ def open_index(
         else:
             if isinstance(got, CorpusIndex):
                 tidy(folder, got.manifest["generation"])
-                return _loaded(got, "up to date", warnings + _models_changed(folder, got, settings, progress), t0)
+                return _loaded(got, "up to date", warnings + _models_changed(folder, got, settings), t0)
             reason = got
     try:
         folder.mkdir(parents=True, exist_ok=True)
