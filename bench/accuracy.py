@@ -13,7 +13,8 @@ What each row measures (training/ says how the weights were made):
   storm_fresh3.jsonl after the confidence was refitted to the first citation,
   storm_fresh4.jsonl in the session of the ranker's feature rule, storm_fresh5.jsonl after
   the encoder was trained on COVID-QA as well, storm_fresh6.jsonl while a passage reader
-  (a cross-encoder, not shipped: docs/models.md) trained, before anything was measured on it.
+  (a cross-encoder, not shipped: docs/models.md) trained, before anything was measured on it,
+  storm_fresh7.jsonl while the fresh sets before it were tried as training data (not kept).
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
   that left its article out.
