@@ -55,6 +55,20 @@ def test_definitions_cycles_and_sample_sizes(question: str, text: str, answer: s
     assert span is not None and text[span[0] : span[1]] == answer
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        ("How many patients were needed in each group?",
+         "Sixty patients were needed in each treatment group for a two-sided significance level of 0.05", "Sixty patients"),
+        ("How many were randomised?", "In this two-stage design, 48 were randomised", "48"),
+        ("How many arms did the trial have?", "This was a three-arm, double-blind trial", None),
+    ],
+)
+def test_a_count_is_a_whole_number_not_a_compound_or_a_significance_level(question: str, text: str, answer: str | None) -> None:
+    span = short_answer(analyse(question), text)
+    assert (text[span[0] : span[1]] if span else None) == answer
+
+
 def test_a_which_question_gets_no_stray_number() -> None:
     text = "a four-protein classifier (IRF3, ARL2BP, ZBTB17, and ATRX) which had a prediction accuracy of 83%"
     assert short_answer(analyse("Which proteins make up the response classifier?"), text) is None

@@ -15,7 +15,8 @@ from qa.answering.query import Query
 from qa.reading.abbreviations import find_abbreviations
 from qa.text import STOPWORDS, fold, stem, terms
 
-_NUM = r"(?:\d[\d,]*(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)"
+_NUM = (r"(?:\d[\d,]*(?:\.\d+)?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+        r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b)")
 _PAREN = r"(?:\s*\((?:95%\s*CI|CI|range|IQR|interquartile range|SD|±)[^()]{0,40}\))?"
 _PCT_PAREN = r"(?:\s*\((?:95%\s*CI|CI|range)[^()]{0,40}\))?"
 
@@ -208,11 +209,13 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
         given = set(re.findall(r"\d+(?:\.\d+)?", q.text))
         found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip() and m.group().strip() not in given]
         if kind == "count":
-            # A count is not a percentage, a year, a decimal measure or a duration.
+            # A count is not a percentage, a year, a decimal measure, a duration, or the
+            # first half of a compound ("two-sided", "one-way", "5-point scale").
             found = [
                 m for m in found
-                if not re.match(r"\s*(?:%|\.\d|[-\s]*(?:days?|weeks?|months?|years?|mg)\b)", text[m.end() : m.end() + 8])
+                if not re.match(r"\s*(?:%|\.\d|-[a-z]|[-\s]*(?:days?|weeks?|months?|years?|mg)\b)", text[m.end() : m.end() + 8], re.I)
                 and not re.fullmatch(r"(19|20)\d\d", m.group())
+                and not re.search(r"\d\.\d", m.group())  # a significance level or a measure, not a count
                 and not re.search(r"\b(?:grade|phase|stage|type|day|days|cycle|figure|fig|table|part|version)\s*$", text[max(0, m.start() - 12) : m.start()], re.I)
             ]
         value_first = kind in _VALUE_FIRST
