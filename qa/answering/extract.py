@@ -68,8 +68,9 @@ _ASKS_CI = re.compile(r"\bconfidence interval\b|\b95% ?CI\b|\bCI\b")
 _VALUE_FIRST = {"count", "dose"}
 
 
-def _term_positions(q: Query, text: str) -> list[tuple[int, int]]:
-    """(start, end) of the question's words in text: its own words if any occur, else their stand-ins."""
+def _term_positions(q: Query, text: str, own_only: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of the question's words in text: its own words if any occur, else
+    (unless own_only) their stand-ins."""
     core = set(q.core)
     alts: set[str] = set()
     for a in q.alternatives.values():
@@ -85,7 +86,7 @@ def _term_positions(q: Query, text: str) -> list[tuple[int, int]]:
             own.append(m.span())
         elif st in alts:
             other.append(m.span())
-    return own or other
+    return own if own or own_only else other
 
 
 def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], value_first: bool) -> re.Match[str]:
@@ -114,6 +115,8 @@ def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], val
 _STANDS_FOR = re.compile(r"\bwhat (?:does|do|did) (?:the )?(?:abbreviation |acronym )?([A-Za-z][\w-]*) (?:stand|stands) for\b|\bwhat is the (?:full (?:name|form)|long form) of ([A-Za-z][\w-]*)", re.I)
 # A bare value is the answer to "What was/is the ...?", not to "Which proteins ...?".
 _ASKS_ATTRIBUTE = re.compile(r"^\s*what (?:is|was|are|were)\b", re.I)
+_FRACTION = re.compile(r"0?\.\d")
+_REFERENCE_MARK = re.compile(r"\[\d+(?:\s*[-–,]\s*\d+)*\]")
 
 
 def _long_form(short: str, text: str) -> tuple[int, int] | None:
@@ -180,6 +183,8 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
     overall survival?" -> "What was the median overall survival?")."""
     if context:
         return _row_value(q, text, context)
+    # A reference marker ("[8]", "[9-12,14]") is no value: blanked, so offsets stay put.
+    text = _REFERENCE_MARK.sub(lambda m: " " * len(m.group()), text)
     stands = _STANDS_FOR.search(q.text)
     if stands:
         return _long_form(stands.group(1) or stands.group(2), text)
@@ -215,7 +220,7 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
                 m for m in found
                 if not re.match(r"\s*(?:%|\.\d|-[a-z]|[-\s]*(?:days?|weeks?|months?|years?|mg)\b)", text[m.end() : m.end() + 8], re.I)
                 and not re.fullmatch(r"(19|20)\d\d", m.group())
-                and not re.search(r"\d\.\d", m.group())  # a significance level or a measure, not a count
+                and not _FRACTION.match(text, m.start())  # a P value or a significance level (a mean count may be 6.7)
                 and not re.search(r"\b(?:grade|phase|stage|type|day|days|cycle|figure|fig|table|part|version)\s*$", text[max(0, m.start() - 12) : m.start()], re.I)
             ]
         value_first = kind in _VALUE_FIRST
@@ -232,8 +237,11 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
         if label_terms & wanted:
             return cm.start("value"), cm.end("value")
     if kind is None and _ASKS_ATTRIBUTE.search(q.text):
-        found = list(_COPULA_VALUE.finditer(text))
+        # Only where the sentence names what is asked in the question's own words: "What
+        # was the primary outcome?" is not answered by a number near other words.
+        own = _term_positions(q, text, own_only=True)
+        found = list(_COPULA_VALUE.finditer(text)) if own else []
         if found:
-            m = _closest(found, positions, False)
+            m = _closest(found, own, False)
             return m.start("value"), m.end("value")
     return None
