@@ -29,8 +29,38 @@ _stemmer = Stemmer.Stemmer("english")
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    stemmed: str = _stemmer.stemWord(word)  # PyStemmer has no type information
+    """The Snowball stem of a folded word, in American spelling: "anaemia" and "anemia",
+    "randomised" and "randomized" are one term."""
+    stemmed: str = _stemmer.stemWord(american(word))  # PyStemmer has no type information
     return stemmed
+
+
+_SPELLING = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"ae", "e"),  # anaemia, haemoglobin, paediatric, ischaemia, caesarean
+        (r"^oe", "e"),  # oedema, oesophagus, oestrogen
+        (r"(?<=rh|pn)oea", "ea"),  # diarrhoea, dyspnoea, apnoea, amenorrhoea
+        (r"^(foet|coeli|amoeb)", lambda m: m.group(1).replace("oe", "e")),
+        (r"(?<=\w{3})([iy])s(e|es|ed|er|ers|ing|ation|ations)$", lambda m: m.group(1) + "z" + m.group(2)),  # randomised, analyse
+        (r"^(tum|behavi|col|fav|lab|hon|hum|od|vap|rum|neighb|harb|vig|rig|ferv|sav|endeav|flav)our", r"\1or"),  # tumour
+        (r"(?<=[tb])re(s?)$", r"er\1"),  # centre, litre, fibre
+        (r"(?<=[tb])red$", "ered"),  # centred
+        (r"^programme", "program"),
+        (r"(?<=log)ue(s?)$", r"\1"),  # catalogue, analogue
+        (r"^sulph", "sulf"),
+    )
+)
+
+
+def american(word: str) -> str:
+    """A folded word in American spelling. Applied to the question and the corpus
+    alike, so a rule that also rewrites a word spelt the same in both ("exercise" ->
+    "exercize") changes nothing that matches."""
+    if word.isascii() and len(word) > 3:
+        for pattern, repl in _SPELLING:
+            word = pattern.sub(repl, word)
+    return word
 
 
 def fold(text: str) -> str:

@@ -157,3 +157,8 @@ def test_one_article_holds_all_of_the_rankings_probability(storm_engine) -> None
     ranked = rank(storm_engine.index, query, storm_engine.embedder.encode([query.dense_text])[0], storm_engine.settings)
     f = features(storm_engine.index, query, ranked)
     assert 0.0 < f["mass"] < f["doc_mass"] == pytest.approx(1.0)  # the best unit's share, and its document's
+
+
+def test_a_question_in_british_spelling_finds_the_american_sentence(storm_engine) -> None:
+    answer = storm_engine.ask("How common was grade 3 or 4 anaemia?")
+    assert "anemia (44%)" in answer.citations[0].text

@@ -98,3 +98,21 @@ def test_the_quantity_a_statistic_is_asked_for_is_read_without_its_kind(question
     from qa.answering.abstention import measured
 
     assert measured(question) == words
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("randomised", "randomized"), ("randomisation", "randomization"), ("anaemia", "anemia"),
+        ("hyponatraemia", "hyponatremia"), ("diarrhoea", "diarrhea"), ("oedema", "edema"), ("tumours", "tumors"),
+        ("centre", "center"), ("analysed", "analyzed"), ("paediatric", "pediatric"), ("behaviour", "behavior"),
+        ("programme", "program"), ("sulphonylurea", "sulfonylurea"), ("hospitalisation", "hospitalization"),
+    ],
+)
+def test_british_and_american_spellings_are_one_term(british: str, american: str) -> None:
+    assert terms(british) == terms(american)
+
+
+def test_spelling_leaves_other_words_apart() -> None:
+    words = "four hour tour dose response disease increase use base rise raise wise analysis genre acre".split()
+    assert len({terms(w)[0] for w in words if terms(w)}) == len([w for w in words if terms(w)])

@@ -93,13 +93,14 @@ def candidate_groups(workdir: Path, sets: Corpora) -> dict[str, list]:
     once by the stage), cached in the workdir."""
     from qa.answering.ranking import FEATURES
     from qa.config import Settings
+    from qa.index.lexical import LEXICAL_VERSION
     from training.ranker import collect, open_engine
 
     cache = workdir / "groups.pkl"
     # the questions are part of the key: a changed question file must not reuse stale groups
     asked = hashlib.sha256("\n".join(f"{q.id}\t{q.text}" for _, _, qs in sets.values() for q in qs).encode()).hexdigest()
     encoders = [Path(os.environ["QA_WEIGHTS"]), *covidqa_encoders(workdir)]
-    key = (os.environ["QA_WEIGHTS"], [_digest(d / "encoder.safetensors") for d in encoders], FEATURES, asked)
+    key = (os.environ["QA_WEIGHTS"], [_digest(d / "encoder.safetensors") for d in encoders], FEATURES, LEXICAL_VERSION, asked)
     if cache.exists():
         saved = pickle.loads(cache.read_bytes())
         if saved["key"] == key:

@@ -18,7 +18,7 @@ from qa.text import terms, words
 
 K1 = 1.2
 B = 0.75
-LEXICAL_VERSION = "4"
+LEXICAL_VERSION = "5"
 """Bump when the terms BM25 indexes change (qa.text.terms, index_terms): the
 lexical index is rebuilt, the cached vectors stay valid."""
 
