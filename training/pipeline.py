@@ -155,11 +155,11 @@ def _fitter(kind: str, seed: int):  # type: ignore[no-untyped-def]
 
 def ranker(out: Path, workdir: Path, seed: int) -> None:
     """The ranking model: a listwise linear model or LightGBM lambdarank trees, whichever
-    does better in article-grouped CV; then each feature kept only where leaving it out
-    costs CV P@1."""
+    does better in article-grouped CV (what leaving out each feature costs is reported;
+    all are kept); trees ship as the mean of the CV's fold models."""
     from qa.answering.learned import RANKER
     from qa.answering.ranking import FEATURES
-    from training.ranker import precision_at_1
+    from training.ranker import bagged, precision_at_1
 
     for stale in (RANKER, "confidence.json"):
         (out / stale).unlink(missing_ok=True)  # features are collected with neither
@@ -215,9 +215,13 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
         f"{np.mean([v[0] for v in smaller.values()]):.3f} (all {len(names)}: {base:.3f}); by data set "
         + ", ".join(f"{k} {v[0]:.3f} ({v[0] - full[k][0]:+.3f})" for k, v in smaller.items()))
     kept = list(names)
-    model = _fitter(kind, seed)([restrict(g, kept) for g in groups], kept)
+    # Trees ship as the mean of the CV's fold models: the confidence is fitted on the fold
+    # models' scores (training/calibrate.py), and their mean scores as they do. A linear
+    # model is fitted on all the groups.
+    model = (bagged(fold_rankers(groups, folds, kept, kind, seed)) if kind == "trees"
+             else _fitter(kind, seed)([restrict(g, kept) for g in groups], kept))
     train_p1 = {name: precision_at_1([restrict(g, kept) for g in gs], model) for name, gs in by_set.items()}
-    log("  training-fold P@1 / MRR@10 (the model fitted on all): " + ", ".join(f"{k} {v[0]:.3f} / {v[1]:.3f}" for k, v in train_p1.items()))
+    log("  training-fold P@1 / MRR@10 (the model that ships): " + ", ".join(f"{k} {v[0]:.3f} / {v[1]:.3f}" for k, v in train_p1.items()))
     data = model.to_json()
     data["settings"] = _margins(out, workdir, data, sets)
     (out / RANKER).write_text(json.dumps(data, indent=1 if kind == "linear" else None) + "\n")

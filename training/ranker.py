@@ -142,6 +142,18 @@ def fit_trees(groups: Sequence[Group], names: Sequence[str], seed: int = 13) -> 
     return TreeRanker(tuple(names), data, TreeModel.from_json(data))
 
 
+def bagged(models: Sequence[TreeRanker]) -> TreeRanker:
+    """The mean of tree rankers' scores, as one model: every tree, its leaves divided by
+    the number of models."""
+    names = models[0].features
+    if any(m.features != names for m in models):
+        raise ValueError("bagged models must share their features")
+    trees = [{**t, "value": [v / len(models) for v in t["value"]]}  # type: ignore[attr-defined]
+             for m in models for t in m.data["trees"]]  # type: ignore[attr-defined]
+    data: dict[str, object] = {"kind": "trees", "features": list(names), "trees": trees}
+    return TreeRanker(names, data, TreeModel.from_json(data))
+
+
 def tree_arrays(dump: dict, names: Sequence[str]) -> dict[str, object]:  # type: ignore[type-arg]
     """LightGBM's model dump as flat arrays per tree: internal nodes 0..k, leaves ~index."""
     return {"kind": "trees", "features": list(names), "trees": [_flat(info["tree_structure"]) for info in dump["tree_info"]]}
