@@ -168,13 +168,16 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
     groups = [g for gs in by_set.values() for g in gs]
     folds = article_folds(groups, seed)
     names = list(FEATURES)
+    fold_models: dict[tuple[str, tuple[str, ...]], list] = {}  # type: ignore[type-arg]
 
     def cv(use: list[str], kind: str) -> dict[str, tuple[float, float]]:
         fit = _fitter(kind, seed)
         scores: dict[str, list[tuple[float, float]]] = {}
+        fold_models[(kind, tuple(use))] = models = []
         for k in range(CV_FOLDS):
             train = [g for g, f in zip(groups, folds, strict=True) if f != k]
             model = fit([restrict(g, use) for g in train], use)
+            models.append(model)
             for name in by_set:
                 test = [g for g, f in zip(groups, folds, strict=True) if f == k and set_of(g) == name]
                 if test:
@@ -215,10 +218,10 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
         f"{np.mean([v[0] for v in smaller.values()]):.3f} (all {len(names)}: {base:.3f}); by data set "
         + ", ".join(f"{k} {v[0]:.3f} ({v[0] - full[k][0]:+.3f})" for k, v in smaller.items()))
     kept = list(names)
-    # Trees ship as the mean of the CV's fold models: the confidence is fitted on the fold
-    # models' scores (training/calibrate.py), and their mean scores as they do. A linear
-    # model is fitted on all the groups.
-    model = (bagged(fold_rankers(groups, folds, kept, kind, seed)) if kind == "trees"
+    # Trees ship as the mean of the CV's fold models (those fitted above, over every
+    # feature): the confidence is fitted on the fold models' scores (training/calibrate.py),
+    # and their mean scores as they do. A linear model is fitted on all the groups.
+    model = (bagged(fold_models[(kind, tuple(kept))]) if kind == "trees"
              else _fitter(kind, seed)([restrict(g, kept) for g in groups], kept))
     train_p1 = {name: precision_at_1([restrict(g, kept) for g in gs], model) for name, gs in by_set.items()}
     log("  training-fold P@1 / MRR@10 (the model that ships): " + ", ".join(f"{k} {v[0]:.3f} / {v[1]:.3f}" for k, v in train_p1.items()))
