@@ -125,10 +125,11 @@ def test_model_change_invalidates_the_index(corpus_copy: Path, tmp_path: Path) -
     assert "embedding model changed" in report.reason
 
 
-def test_a_changed_answering_model_is_noticed_once_without_a_rebuild(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture
+def own_weights(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A copy of qa's trained weights to change, and an index built while they were in place."""
     import shutil
 
-    from qa.index.adapters import digest
     from qa.paths import weights_dir
 
     weights = tmp_path / "weights"
@@ -136,6 +137,13 @@ def test_a_changed_answering_model_is_noticed_once_without_a_rebuild(corpus_copy
     monkeypatch.setenv("QA_WEIGHTS", str(weights))
     index = tmp_path / "index"
     build(corpus_copy, index, CountingEmbedder())
+    return weights, index
+
+
+def test_a_changed_answering_model_is_noticed_once_without_a_rebuild(corpus_copy: Path, own_weights: tuple[Path, Path]) -> None:
+    from qa.index.adapters import digest
+
+    weights, index = own_weights
     recorded = json.loads((index / "manifest.json").read_text())["answering"]
     assert {"ranker.json", "confidence.json"} <= set(recorded)
     ranker = json.loads((weights / "ranker.json").read_text())
@@ -150,18 +158,12 @@ def test_a_changed_answering_model_is_noticed_once_without_a_rebuild(corpus_copy
     assert not any("answering models changed" in w for w in again.warnings), "said once"
 
 
-def test_loading_never_waits_for_a_build_to_record_the_models(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
+def test_loading_never_waits_for_a_build_to_record_the_models(corpus_copy: Path, own_weights: tuple[Path, Path]) -> None:
     import fcntl
-    import shutil
 
     from qa.index.adapters import digest
-    from qa.paths import weights_dir
 
-    weights = tmp_path / "weights"
-    shutil.copytree(weights_dir(), weights)
-    monkeypatch.setenv("QA_WEIGHTS", str(weights))
-    index = tmp_path / "index"
-    build(corpus_copy, index, CountingEmbedder())
+    weights, index = own_weights
     (weights / "finding.json").write_text((weights / "finding.json").read_text() + "\n")  # a recalibrated finding
     digest.cache_clear()
     fd = os.open(index / ".lock", os.O_RDWR)
