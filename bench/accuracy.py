@@ -14,7 +14,9 @@ What each row measures (training/ says how the weights were made):
   storm_fresh4.jsonl in the session of the ranker's feature rule, storm_fresh5.jsonl after
   the encoder was trained on COVID-QA as well, storm_fresh6.jsonl while a passage reader
   (a cross-encoder, not shipped: docs/models.md) trained, before anything was measured on it,
-  storm_fresh7.jsonl while the fresh sets before it were tried as training data (not kept).
+  storm_fresh7.jsonl while the fresh sets before it were tried as training data (not kept),
+  storm_fresh8.jsonl while the confidence trained on answer-removed rows (not kept);
+  "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
   that left its article out.
@@ -29,7 +31,8 @@ Peers (same units where they can be, same scoring rule qa.answering.evaluate):
 qa untrained (the packaged MiniLM and the hand-set weights it had before
 training), and a plain regex sentence split retrieved by dense search alone
 (packaged MiniLM) or BM25 alone. The fold weights come from `python -m training`
-(its --workdir, default .train).
+(its --workdir, default .train). "chance" is the ECE a perfectly calibrated
+confidence would show on the same questions by chance alone (evaluate.chance_ece).
 """
 
 from __future__ import annotations
@@ -237,7 +240,10 @@ def storm(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
         rows.append(measure("STORM gold", "held-out (CV)", "qa", qa_asker(engine, False, folds, args.folds), None, gold))
     # each fresh set was written after the change before it, and never trained or tuned on
     fresh = {f"STORM {f.stem.removeprefix('storm_').replace('_', ' ')}": evaluate.load_gold(f)
-             for f in sorted((ROOT / "tests/data").glob("storm_fresh*.jsonl"))}
+             for f in sorted((ROOT / "tests/data").glob("storm_fresh*.jsonl"), key=lambda f: int(f.stem[11:] or 1))}
+    # and all of them as one set: on 30 questions a calibrated confidence's ECE is about
+    # 0.15 by chance alone (evaluate.chance_ece), so calibration is judged on them pooled
+    fresh[f"STORM fresh1-{len(fresh)}"] = [i for items in list(fresh.values()) for i in items]
     for name, items in fresh.items():
         rows.append(measure(name, "held-out phrasings", "qa", qa_asker(engine, False), None, items))
     if args.ablate:  # the hand-written contradiction rule on top of the confidence model
@@ -318,7 +324,8 @@ def main() -> None:
     table: list[Row] = []
     for s in args.sets.split(","):
         table += {"storm": storm, "covidqa": covidqa, "ei": ei}[s.strip()](args, folds)
-    head = f"{'data':<14} {'split':<19} {'system':<20} {'P@1':>6} {'P@3':>6} {'MRR':>6} {'scoped':>6} {'n':>5} {'abst.unans':>10} {'wrong abst':>10} {'right|ans':>9} {'right|.9':>11} {'ECE':>6}"
+    head = (f"{'data':<15} {'split':<19} {'system':<20} {'P@1':>6} {'P@3':>6} {'MRR':>6} {'scoped':>6} {'n':>5} {'abst.unans':>10} "
+            f"{'wrong abst':>10} {'right|ans':>9} {'right|.9':>11} {'ECE':>6} {'chance':>6}")
     print(head)
     print("-" * len(head))
     for data, split, system, r, sc in table:
@@ -327,9 +334,11 @@ def main() -> None:
         wrong = f"{r.abstained_answerable:.1%}" if qa_row else "-"
         right = f"{r.answered_right:.1%}" if qa_row and r.answered_right is not None else "-"
         ece = f"{r.ece:.3f}" if qa_row and r.ece is not None else "-"
+        chance = f"{r.ece_chance:.3f}" if qa_row and r.ece_chance is not None else "-"
         sure = f"{r.sure_right:.1%}/{r.sure}" if qa_row and r.sure_right is not None else "-"
         scoped = f"{sc.p_at_1:.3f}" if sc else "-"
-        print(f"{data:<14} {split:<19} {system:<20} {r.p_at_1:6.3f} {r.p_at_3:6.3f} {r.mrr:6.3f} {scoped:>6} {r.answerable:5d} {unans:>10} {wrong:>10} {right:>9} {sure:>11} {ece:>6}")
+        print(f"{data:<15} {split:<19} {system:<20} {r.p_at_1:6.3f} {r.p_at_3:6.3f} {r.mrr:6.3f} {scoped:>6} {r.answerable:5d} "
+              f"{unans:>10} {wrong:>10} {right:>9} {sure:>11} {ece:>6} {chance:>6}")
     if args.json:
         args.json.write_text(json.dumps([{"data": d, "split": s, "system": y, **r.to_json(),
                                           "scoped": sc.to_json() if sc else None} for d, s, y, r, sc in table], indent=1))
