@@ -84,6 +84,32 @@ def test_no_value_is_read_from_a_reference_marker_or_away_from_what_is_asked(que
     assert short_answer(analyse(question), text) is None
 
 
+ARMS = "Outcomes were analysed in the active arm (n=58) and the placebo arm (n=61)."
+STOPPED = "Overall, 12 (10%) stopped early and 5 (4%) were lost to follow-up."
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        # A list's bracketed value answers only for its own label...
+        ("How often did grade 3-4 vomiting occur?", GRADE_3_4, None),
+        ("How many people had a severe rash?", GRADE_3_4, None),
+        ("What share of patients had severe fatigue?", GRADE_3_4, "25%"),
+        ("How many placebo patients were analysed?", ARMS, "n=61"),
+        ("How many were analysed in the active arm?", ARMS, "n=58"),
+        ("How many patients were analysed?", ARMS, None),
+        # ...while a count's share is no label's value
+        ("How many patients stopped early?", STOPPED, "12 (10%)"),
+        # nor is the next day or grade of a run, or the "or" of a sentence an odds ratio
+        ("How many patients took part?", "Patients received the drug on days 1 and 8 of each cycle", None),
+        ("Was nausea or vomiting more common?", "Grade 3 or 4 nausea occurred in five patients and vomiting in three", None),
+    ],
+)
+def test_a_value_answers_for_what_it_is_the_value_of(question: str, text: str, answer: str | None) -> None:
+    span = short_answer(analyse(question), text)
+    assert (text[span[0] : span[1]] if span else None) == answer
+
+
 def test_a_which_question_gets_no_stray_number() -> None:
     text = "a four-protein classifier (IRF3, ARL2BP, ZBTB17, and ATRX) which had a prediction accuracy of 83%"
     assert short_answer(analyse("Which proteins make up the response classifier?"), text) is None

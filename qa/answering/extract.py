@@ -55,7 +55,8 @@ _INTERVAL = {
 }
 # An effect measure is the number its name reports ("relative risk ... was 0.41 (95%
 # CI 0.19-0.85)", "HR 0.62, 0.48-0.80"), not the first number of the sentence.
-_RATIO_NAME = r"(?:relative risk|risk ratio|hazard ratio|odds ratio|rate ratio|\b(?:a?RR|a?HR|a?OR|IRR)\b)"
+# (the abbreviations in capitals only: "or" is no odds ratio)
+_RATIO_NAME = r"(?:relative risk|risk ratio|hazard ratio|odds ratio|rate ratio|(?-i:\b(?:a?RR|a?HR|a?OR|IRR)\b))"
 _ASKS_RATIO = re.compile(_RATIO_NAME, re.I)
 _RATIO_VALUE = re.compile(
     rf"{_RATIO_NAME}[^\d.;]{{0,80}}?(?P<value>\d+(?:\.\d+)?(?:\s*\([^()]{{1,40}}\))?)", re.I
@@ -89,6 +90,11 @@ def _term_positions(q: Query, text: str, own_only: bool = False) -> list[tuple[i
     return own if own or own_only else other
 
 
+def _wanted(q: Query) -> set[str]:
+    """The question's terms and the words that may stand in for them."""
+    return set(q.core).union(*q.alternatives.values())
+
+
 def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], value_first: bool) -> re.Match[str]:
     if not positions or len(matches) == 1:
         return matches[0]
@@ -110,6 +116,32 @@ def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], val
         return -inside, best
 
     return min(matches, key=cost)
+
+
+# A value in brackets after its label, as lists of results give them: "anemia (44%)",
+# "disease progression (n=16)"; not an interval or a spread ("(95% CI, ...)", "(range 3-18)").
+_LABELLED_VALUE = re.compile(r"\((?:n\s*=\s*)?\d(?![^()]*\b(?:CI|range|IQR|SD|interquartile)\b)[^()]{0,40}\)", re.I)
+_LABEL_START = re.compile(r"[,;:()]|\b(?:and|or|were|was|is|are|included?|including|to|for|with|in|of|at|on|by)\b", re.I)
+
+
+def _labels(text: str) -> list[tuple[int, int, set[str]]]:
+    """(start, end, terms of its label) of each bracketed value that follows a label, where
+    the text lists two or more of them: "thrombocytopenia (59% of patients), anemia (44%)"."""
+    out = []
+    for m in _LABELLED_VALUE.finditer(text):
+        label = " ".join(_LABEL_START.split(text[max(0, m.start() - 60) : m.start()])[-1].split()[-4:])
+        # "34 (28%)" is a count and its share, not a label and its value
+        if label and not re.fullmatch(_NUM, label, re.I):
+            out.append((m.start(), m.end(), set(terms(label))))
+    return out if len(out) > 1 else []
+
+
+def _for_other_labels(m: re.Match[str], labels: list[tuple[int, int, set[str]]], wanted: set[str]) -> bool:
+    """The value is one of a list's bracketed values, and its label names less of what the
+    question asks about than another's, or none of it: "44%" is anemia's, no answer to a
+    question about nausea; "(n=38)" is the control group's, not the intervention group's."""
+    best = max(len(names & wanted) for _, _, names in labels)
+    return any(s <= m.start() and m.end() <= e and (best == 0 or len(names & wanted) < best) for s, e, names in labels)
 
 
 _STANDS_FOR = re.compile(r"\bwhat (?:does|do|did) (?:the )?(?:abbreviation |acronym )?([A-Za-z][\w-]*) (?:stand|stands) for\b|\bwhat is the (?:full (?:name|form)|long form) of ([A-Za-z][\w-]*)", re.I)
@@ -164,7 +196,7 @@ def _row_value(q: Query, text: str, context: str) -> tuple[int, int] | None:
         headers = headers[1:]
     if len(headers) != len(values):
         return None
-    wanted = set(q.core).union(*q.alternatives.values()) if q.alternatives else set(q.core)
+    wanted = _wanted(q)
     label = set(terms(text[cells[0][0] : cells[0][1]]))
     scores = [len((set(terms(h)) & wanted) - label) for h in headers]
     best = max(scores, default=0)
@@ -221,19 +253,28 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
                 if not re.match(r"\s*(?:%|\.\d|-[a-z]|[-\s]*(?:days?|weeks?|months?|years?|mg)\b)", text[m.end() : m.end() + 8], re.I)
                 and not re.fullmatch(r"(19|20)\d\d", m.group())
                 and not _FRACTION.match(text, m.start())  # a P value or a significance level (a mean count may be 6.7)
-                and not re.search(r"\b(?:grade|phase|stage|type|day|days|cycle|figure|fig|table|part|version)\s*$", text[max(0, m.start() - 12) : m.start()], re.I)
+                # nor the number of a grade, a day or a table, or the next in a run of them ("grade 3 or 4", "days 1 and 3")
+                and not re.search(r"\b(?:grade|phase|stage|type|day|days|cycle|figure|fig|table|part|version)s?\s*(?:\d+\s*(?:,|and|or|to|[-–])\s*)*$",
+                                  text[max(0, m.start() - 24) : m.start()], re.I)
             ]
         value_first = kind in _VALUE_FIRST
         if not found and kind == "count":
             # "How many patients had anemia?" is often answered by a share: "anemia (44%)".
             found, value_first = list(PATTERNS["percent"].finditer(text)), False
+        labels = _labels(text)
+        if labels:
+            wanted = _wanted(q)
+            mine = [m for m in found if not _for_other_labels(m, labels, wanted)]
+            if found and not mine:
+                return None  # the sentence lists values of other things than the one asked about
+            found = mine
         if found:
             m = _closest(found, positions, value_first)
             return m.start(), m.end()
     cm = _COLON_VALUE.match(text)
     if cm:
         label_terms = {stem(w) for w in re.findall(r"[^\W_]+", fold(cm.group("label")))}
-        wanted = set(q.core).union(*q.alternatives.values()) if q.alternatives else set(q.core)
+        wanted = _wanted(q)
         if label_terms & wanted:
             return cm.start("value"), cm.end("value")
     if kind is None and _ASKS_ATTRIBUTE.search(q.text):
