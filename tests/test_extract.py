@@ -100,6 +100,7 @@ STOPPED = "Overall, 12 (10%) stopped early and 5 (4%) were lost to follow-up."
         ("How many patients were analysed?", ARMS, None),
         # ...while a count's share is no label's value
         ("How many patients stopped early?", STOPPED, "12 (10%)"),
+        ("How many non-responders were analysed?", "Of 60 patients, 21 responders and 39 non-responders were analysed", "39 non-responders"),
         # nor is the next day or grade of a run, or the "or" of a sentence an odds ratio
         ("How many patients took part?", "Patients received the drug on days 1 and 8 of each cycle", None),
         ("Was nausea or vomiting more common?", "Grade 3 or 4 nausea occurred in five patients and vomiting in three", None),

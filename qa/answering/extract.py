@@ -26,7 +26,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "percent": re.compile(rf"\d+(?:\.\d+)?\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?%{_PCT_PAREN}"),
     "count": re.compile(
-        rf"\bn\s*=\s*\d[\d,]*|\b{_NUM}(?:\s*\(\d+(?:\.\d+)?%\))?(?:\s+(?:[a-z-]+\s+){{0,2}}?(?:patients|participants|cases|subjects|deaths|people|persons|individuals|children|adults|countries|studies|responses|responders|samples|proteins|genes|sites|centres|centers|hospitals))?",
+        rf"\bn\s*=\s*\d[\d,]*|\b{_NUM}(?:\s*\(\d+(?:\.\d+)?%\))?(?:\s+(?:[a-z-]+\s+){{0,2}}?(?:[a-z]+-)?(?:patients|participants|cases|subjects|deaths|people|persons|individuals|children|adults|countries|studies|responses|responders|samples|proteins|genes|sites|centres|centers|hospitals))?",
         re.I,
     ),
     "person": re.compile(
