@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.answering.evaluate import GoldItem, chance_ece, reliability, score
+from qa.answering.evaluate import GoldItem, chance_ece, reliability, score, short_answer_right
 from qa.models import Answer, Citation
 
 TEXT = "Median duration of response was 4.4 months. Median overall survival was 15.6 months."
@@ -62,3 +62,19 @@ def test_a_report_scores_first_citations_abstentions_and_calibration() -> None:
     assert r.ece == pytest.approx((0.1 + 0.8 + 0.2) / 3)
     assert r.ece is not None and r.ece_chance is not None and 0.0 < r.ece_chance < r.ece
     assert "by chance alone on 3 questions" in "\n".join(r.lines())
+
+
+@pytest.mark.parametrize(
+    ("got", "want", "right"),
+    [
+        ("4.4 months (95% CI, 3.7–10.8)", "4.4 months", True),
+        ("24 partial responses", "24", True),
+        ("n=28", "28", True),
+        ("n = 123", "n=123", True),
+        ("n=28", "18", False),
+        ("44%", "59%", False),
+        (None, "28", False),
+    ],
+)
+def test_a_short_answer_is_right_when_it_is_the_value(got: str | None, want: str, right: bool) -> None:
+    assert short_answer_right(got, want) is right

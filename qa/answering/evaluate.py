@@ -226,14 +226,16 @@ def citation_hit(item: GoldItem, c: Citation) -> bool:
 
 
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+_SAMPLE_SIZE = re.compile(r"^n\s*=\s*(?=\d)")
 
 
 def short_answer_right(got: str | None, want: str) -> bool:
     """Equal once normalised, allowing a qualifying parenthetical on either side
-    ("4.4 months (95% CI, 3.7–10.8)" answers "4.4 months")."""
+    ("4.4 months (95% CI, 3.7–10.8)" answers "4.4 months") and a sample size's "n="
+    ("n=28" answers "28")."""
     if not got:
         return False
-    g, w = _norm(got), _norm(want)
+    g, w = _SAMPLE_SIZE.sub("", _norm(got)), _SAMPLE_SIZE.sub("", _norm(want))
     if g == w:
         return True
     g, w = _norm(_PARENTHETICAL.sub("", got)), _norm(_PARENTHETICAL.sub("", want))
