@@ -111,6 +111,26 @@ def test_a_value_answers_for_what_it_is_the_value_of(question: str, text: str, a
     assert (text[span[0] : span[1]] if span else None) == answer
 
 
+UTEROTONICS = ("The proportion needing additional uterotonic treatment was 3.1% after carbetocin and 7.2% after "
+               "oxytocin; relative risk 0.41 (95% CI 0.27-0.62)")
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        # one arm's value is no answer to a comparison; the effect measure it asks for is
+        ("What proportion needed more uterotonics with carbetocin compared with oxytocin?", UTEROTONICS, None),
+        ("What was the relative risk of needing uterotonics with carbetocin versus oxytocin?", UTEROTONICS, "0.41 (95% CI 0.27-0.62)"),
+        # a number is not read from inside another one, nor an interval's level as a share
+        ("How many patients relapsed?", "Relapse was less frequent with the drug (p = .01)", None),
+        ("What percentage of patients improved?", "Scores improved by 3 points (95% CI, 1-5)", None),
+    ],
+)
+def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: str, answer: str | None) -> None:
+    span = short_answer(analyse(question), text)
+    assert (text[span[0] : span[1]] if span else None) == answer
+
+
 def test_a_which_question_gets_no_stray_number() -> None:
     text = "a four-protein classifier (IRF3, ARL2BP, ZBTB17, and ATRX) which had a prediction accuracy of 83%"
     assert short_answer(analyse("Which proteins make up the response classifier?"), text) is None

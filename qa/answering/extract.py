@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from qa.answering.query import Query
+from qa.answering.query import Query, is_comparison
 from qa.reading.abbreviations import find_abbreviations
 from qa.text import STOPWORDS, fold, stem, terms
 
@@ -148,6 +148,10 @@ _STANDS_FOR = re.compile(r"\bwhat (?:does|do|did) (?:the )?(?:abbreviation |acro
 # A bare value is the answer to "What was/is the ...?", not to "Which proteins ...?".
 _ASKS_ATTRIBUTE = re.compile(r"^\s*what (?:is|was|are|were)\b", re.I)
 _FRACTION = re.compile(r"0?\.\d")
+_FRAGMENT = re.compile(r"[.\d]\d")
+"""A match starting inside a number: "01" of "p = .01"."""
+_LEVEL = re.compile(r"\s*(?:CI|CrI|confidence|credib)", re.I)
+"""After a percentage, what makes it the level of an interval ("95% CI"), not a value."""
 _REFERENCE_MARK = re.compile(r"\[\d+(?:\s*[-–,]\s*\d+)*\]")
 
 
@@ -235,6 +239,10 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
         if found:
             m = _closest(found, positions, False)  # the name that holds most of the question's words
             return m.start("value"), m.end("value")
+    if is_comparison(q.question):
+        # "How did X compare with Y on Z?" is answered by both arms and their difference: one
+        # arm's value ("3.1 %" after carbetocin) would mislead, and the citation holds both
+        return None
     if kind == "reference":
         doi = _DOI.search(text)
         if re.search(r"\bdoi\b", q.question, re.I):
@@ -244,7 +252,8 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
     if kind:
         # A number the question itself says ("grade 3 or 4", "part 2") is not its answer.
         given = set(re.findall(r"\d+(?:\.\d+)?", q.text))
-        found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip() and m.group().strip() not in given]
+        found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip() and m.group().strip() not in given
+                 and not (m.start() and _FRAGMENT.match(text, m.start() - 1)) and not _LEVEL.match(text, m.end())]
         if kind == "count":
             # A count is not a percentage, a year, a decimal measure, a duration, or the
             # first half of a compound ("two-sided", "one-way", "5-point scale").
