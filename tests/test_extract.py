@@ -131,6 +131,28 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
     assert (text[span[0] : span[1]] if span else None) == answer
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        # thousands are grouped by commas or spaces
+        ("How many cases were notified?", "By May, health authorities had been notified of 12,406 cases", "12,406 cases"),
+        ("How many deaths were reported?", "There were 1 204 deaths in the first wave", "1 204 deaths"),
+        ("How many people tested positive?", "Of those tested, 0.2 million people were positive", "0.2 million people"),
+        # a year in a name is no date, nor a number in a name a value
+        ("When was the outbreak first reported?", "The 2019-nCoV outbreak was first reported in December 2019", "December 2019"),
+        ("What is the main diagnostic method?", "With the spread of 2019-nCoV, RT-PCR is the main diagnostic method", None),
+        # a value's unit is a word, not "in"; "one of" is no value; a bare "Center" is no place
+        ("What was the basic reproduction number?", "The basic reproduction number was about 2.2 in Wuhan", "about 2.2"),
+        ("What was the rise in viral load?", "The viral load was 40-fold higher in the index case", "40-fold"),
+        ("What is a major cause of readmission?", "Heart failure is one of the major causes of readmission", None),
+        ("Where were the samples analysed?", "Samples were analysed at the reference Center in the capital", None),
+    ],
+)
+def test_numbers_names_and_places_read_as_a_reader_would(question: str, text: str, answer: str | None) -> None:
+    span = short_answer(analyse(question), text)
+    assert (text[span[0] : span[1]] if span else None) == answer
+
+
 def test_a_which_question_gets_no_stray_number() -> None:
     text = "a four-protein classifier (IRF3, ARL2BP, ZBTB17, and ATRX) which had a prediction accuracy of 83%"
     assert short_answer(analyse("Which proteins make up the response classifier?"), text) is None

@@ -15,7 +15,8 @@ from qa.answering.query import Query, is_comparison
 from qa.reading.abbreviations import find_abbreviations
 from qa.text import STOPWORDS, fold, stem, terms
 
-_NUM = (r"(?:\d[\d,]*(?:\.\d+)?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+# digits, with commas or (thin) spaces between thousands ("80,793", "250 000"), and number words
+_NUM = (r"(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u2009\u202f\u00a0]\d{3})+(?![\d,])|\d+)(?:\.\d+)?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
         r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b)")
 _PAREN = r"(?:\s*\((?:95%\s*CI|CI|range|IQR|interquartile range|SD|±)[^()]{0,40}\))?"
 _PCT_PAREN = r"(?:\s*\((?:95%\s*CI|CI|range)[^()]{0,40}\))?"
@@ -36,7 +37,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:(?:\d{1,2} )?(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?,? )?(?:\d{1,2},? )?(?:19|20)\d{2}(?: (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]* \d{1,2})?\b"
     ),
     "place": re.compile(
-        r"\b(?:[A-Z][a-z]+ ){0,3}(?:Hospital|University|Institute|Center|Centre|Clinic|College)(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?){0,3}|(?<=\bin )[A-Z][a-z]+(?: [A-Z][a-z]+)*(?:, [A-Z][a-z]+)*"
+        r"\b(?:(?:[A-Z][a-z]+ ){1,3}(?:Hospital|University|Institute|Center|Centre|Clinic|College)(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?|"
+        r"(?:Hospital|University|Institute|Center|Centre|Clinic|College) of [A-Z][a-z]+(?: [A-Z][a-z]+)*)(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?){0,3}|(?<=\bin )[A-Z][a-z]+(?: [A-Z][a-z]+)*(?:, [A-Z][a-z]+)*"
     ),
     "reference": re.compile(r"\b(?:[A-Z][a-z]*\.? ){1,4}(?:J|Med|Journal|Lancet|Nature|Science|Proc|Rev|Lett)\b(?: [A-Z][a-z]+)*"),
     "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b", re.I),
@@ -45,7 +47,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\]\)]+[^\s\]\).,;]")
 _COLON_VALUE = re.compile(r"^(?P<label>[^:]{3,80}):\s*(?P<value>.{1,100})$")
 _COPULA_VALUE = re.compile(
-    rf"\b(?:was|were|is|are|of|reached|at)\s+(?P<value>(?:approximately |about |around |nearly |over |under |up to )?{_NUM}\s*(?:%|[a-zA-Z]+)?(?:\s*\([^()]{{1,40}}\))?)"
+    rf"\b(?:was|were|is|are|of|reached|at)\s+(?!one (?:of|such|another|or)\b)"
+    rf"(?P<value>(?:approximately |about |around |nearly |over |under |up to )?{_NUM}"
+    rf"(?:-fold|\s*%|\s*(?!(?:in|of|and|or|to|for|with|at|on|by|the|a|an|than)\b)[a-zA-Z]+)?(?:\s*\([^()]{{1,40}}\))?)"
 )
 
 
@@ -148,8 +152,16 @@ _STANDS_FOR = re.compile(r"\bwhat (?:does|do|did) (?:the )?(?:abbreviation |acro
 # A bare value is the answer to "What was/is the ...?", not to "Which proteins ...?".
 _ASKS_ATTRIBUTE = re.compile(r"^\s*what (?:is|was|are|were)\b", re.I)
 _FRACTION = re.compile(r"0?\.\d")
-_FRAGMENT = re.compile(r"[.\d]\d")
-"""A match starting inside a number: "01" of "p = .01"."""
+_GLUED_BEFORE = re.compile(r"(?:[.\d]|[A-Za-z]-)$")
+_GLUED_AFTER = re.compile(r"-(?!fold\b)[A-Za-z]")
+
+
+def _is_value(text: str, start: int, end: int) -> bool:
+    """Not a piece of another number or of a name: "01" of "p = .01", "19" of "COVID-19",
+    "2019" of "2019-nCoV"."""
+    return not _GLUED_BEFORE.search(text[max(0, start - 2) : start]) and not _GLUED_AFTER.match(text, end)
+
+
 _LEVEL = re.compile(r"\s*(?:CI|CrI|confidence|credib)", re.I)
 """After a percentage, what makes it the level of an interval ("95% CI"), not a value."""
 _REFERENCE_MARK = re.compile(r"\[\d+(?:\s*[-–,]\s*\d+)*\]")
@@ -253,7 +265,7 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
         # A number the question itself says ("grade 3 or 4", "part 2") is not its answer.
         given = set(re.findall(r"\d+(?:\.\d+)?", q.text))
         found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip() and m.group().strip() not in given
-                 and not (m.start() and _FRAGMENT.match(text, m.start() - 1)) and not _LEVEL.match(text, m.end())]
+                 and _is_value(text, m.start(), m.end()) and not _LEVEL.match(text, m.end())]
         if kind == "count":
             # A count is not a percentage, a year, a decimal measure, a duration, or the
             # first half of a compound ("two-sided", "one-way", "5-point scale").
@@ -261,7 +273,8 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
                 m for m in found
                 if not re.match(r"\s*(?:%|\.\d|-[a-z]|[-\s]*(?:days?|weeks?|months?|years?|mg)\b)", text[m.end() : m.end() + 8], re.I)
                 and not re.fullmatch(r"(19|20)\d\d", m.group())
-                and not _FRACTION.match(text, m.start())  # a P value or a significance level (a mean count may be 6.7)
+                # a P value or a significance level (a mean count may be 6.7; "0.3 million people" counts)
+                and not (_FRACTION.match(text, m.start()) and not re.search(r"[a-z]", m.group(), re.I))
                 # nor the number of a grade, a day or a table, or the next in a run of them ("grade 3 or 4", "days 1 and 3")
                 and not re.search(r"\b(?:grade|phase|stage|type|day|days|cycle|figure|fig|table|part|version)s?\s*(?:\d+\s*(?:,|and|or|to|[-–])\s*)*$",
                                   text[max(0, m.start() - 24) : m.start()], re.I)
@@ -290,7 +303,7 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
         # Only where the sentence names what is asked in the question's own words: "What
         # was the primary outcome?" is not answered by a number near other words.
         own = _term_positions(q, text, own_only=True)
-        found = list(_COPULA_VALUE.finditer(text)) if own else []
+        found = [m for m in _COPULA_VALUE.finditer(text) if _is_value(text, m.start("value"), m.end("value"))] if own else []
         if found:
             m = _closest(found, own, False)
             return m.start("value"), m.end("value")
