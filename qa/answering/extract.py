@@ -16,7 +16,8 @@ from qa.reading.abbreviations import find_abbreviations
 from qa.text import STOPWORDS, fold, stem, terms
 
 # digits, with commas or (thin) spaces between thousands ("80,793", "250 000"), and number words
-_NUM = (r"(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u2009\u202f\u00a0]\d{3})+(?![\d,])|\d+)(?:\.\d+)?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+_NUM = (r"(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u2009\u202f\u00a0]\d{3})+(?![\d,])|\d+)(?:\.\d+)?|"
+        r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
         r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b)")
 _PAREN = r"(?:\s*\((?:95%\s*CI|CI|range|IQR|interquartile range|SD|±)[^()]{0,40}\))?"
 _PCT_PAREN = r"(?:\s*\((?:95%\s*CI|CI|range)[^()]{0,40}\))?"
