@@ -138,6 +138,9 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
         ("How many cases were notified?", "By May, health authorities had been notified of 12,406 cases", "12,406 cases"),
         ("How many deaths were reported?", "There were 1 204 deaths in the first wave", "1 204 deaths"),
         ("How many people tested positive?", "Of those tested, 0.2 million people were positive", "0.2 million people"),
+        # a count may be a range, and a span of years is none
+        ("How many cases occur each year?", "Each year 3-5 million cases of severe illness are reported", "3-5 million cases"),
+        ("How many people died in the pandemic?", "During the 1918-1919 pandemic, 50 million people died", "50 million people"),
         # a year in a name is no date, nor a number in a name a value
         ("When was the outbreak first reported?", "The 2019-nCoV outbreak was first reported in December 2019", "December 2019"),
         ("What is the main diagnostic method?", "With the spread of 2019-nCoV, RT-PCR is the main diagnostic method", None),

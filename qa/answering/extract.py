@@ -28,7 +28,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "percent": re.compile(rf"\d+(?:\.\d+)?\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?%{_PCT_PAREN}"),
     "count": re.compile(
-        rf"\bn\s*=\s*\d[\d,]*|\b{_NUM}(?:\s*\(\d+(?:\.\d+)?%\))?(?:\s+(?:[a-z-]+\s+){{0,2}}?(?:[a-z]+-)?(?:patients|participants|cases|subjects|deaths|people|persons|individuals|children|adults|countries|studies|responses|responders|samples|proteins|genes|sites|centres|centers|hospitals))?",
+        rf"\bn\s*=\s*\d[\d,]*|\b{_NUM}(?:\s*(?:[–-]|to)\s*{_NUM})?(?:\s+(?:thousand|million|billion))?(?:\s*\(\d+(?:\.\d+)?%\))?(?:\s+(?:[a-z-]+\s+){{0,2}}?(?:[a-z]+-)?(?:patients|participants|cases|subjects|deaths|people|persons|individuals|children|adults|countries|studies|responses|responders|samples|proteins|genes|sites|centres|centers|hospitals))?",
         re.I,
     ),
     "person": re.compile(
@@ -273,7 +273,7 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
             found = [
                 m for m in found
                 if not re.match(r"\s*(?:%|\.\d|-[a-z]|[-\s]*(?:days?|weeks?|months?|years?|mg)\b)", text[m.end() : m.end() + 8], re.I)
-                and not re.fullmatch(r"(19|20)\d\d", m.group())
+                and not re.fullmatch(r"(?:19|20)\d\d(?:\s*(?:[–-]|to)\s*(?:19|20)\d\d)?", m.group())  # a year, or years
                 # a P value or a significance level (a mean count may be 6.7; "0.3 million people" counts)
                 and not (_FRACTION.match(text, m.start()) and not re.search(r"[a-z]", m.group(), re.I))
                 # nor the number of a grade, a day or a table, or the next in a run of them ("grade 3 or 4", "days 1 and 3")
