@@ -11,9 +11,9 @@ def _escape(line: str) -> str:
     return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(pages: list[list[str]], padding: int = 0) -> bytes:
+def make_pdf(pages: list[list[str]], padding: int = 0, title: list[str] | None = None) -> bytes:
     """A PDF with one page per list of lines; `padding` bytes of an unused stream
-    make it as large as a test needs."""
+    make it as large as a test needs; `title` lines are set large at the top of page 1."""
     objects: list[bytes] = []
     n = len(pages)
     font = 3 + 2 * n
@@ -25,7 +25,12 @@ def make_pdf(pages: list[list[str]], padding: int = 0) -> bytes:
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 {font} 0 R >> >> "
             f"/Contents {4 + 2 * k} 0 R >>".encode()
         )
-        body = "BT /F1 11 Tf 14 TL 72 720 Td " + " ".join(f"({_escape(ln)}) Tj T*" for ln in lines) + " ET"
+        top = 720
+        head = ""
+        if title and k == 0:
+            head = "BT /F1 20 Tf 24 TL 72 730 Td " + " ".join(f"({_escape(ln)}) Tj T*" for ln in title) + " ET "
+            top = 700 - 24 * len(title)
+        body = head + f"BT /F1 11 Tf 14 TL 72 {top} Td " + " ".join(f"({_escape(ln)}) Tj T*" for ln in lines) + " ET"
         objects.append(f"<< /Length {len(body)} >>\nstream\n{body}\nendstream".encode("latin-1"))
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     if padding:

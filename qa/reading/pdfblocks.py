@@ -230,7 +230,10 @@ class _Assembler:
             idx = self.lines.index(title[0])
             run = [ln for ln in self.lines[idx : idx + 5] if ln.size >= big - 0.5]
             self._page = 1
-            self.out.add("title", " ".join(words_text(ln.words) for ln in run), page=1)
+            para = Para("title", 1, ())
+            for ln in run:  # joined as every block is: "Regi- men" is one word
+                self.joiner.append(para, ln.words, 1)
+            self.out.add("title", para.text(), page=1, joins=para.joins)
             for ln in run:
                 ln.words, ln.text = [], ""
 

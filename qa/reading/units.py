@@ -19,8 +19,9 @@ from qa.reading.document import Document
 from qa.reading.plain import read_text
 from qa.reading.sentences import sentence_spans, split_long
 
-CHUNKER_VERSION = "5"
-"""Bump when unit boundaries or sections change: cached vectors are then stale."""
+CHUNKER_VERSION = "6"
+"""Bump when unit boundaries or sections change, or the text a reader makes of a file (its
+offsets move): cached vectors and stored offsets are then stale."""
 
 PLAIN_FORMATS = frozenset({"text", "markdown"})
 """Formats whose heading path starts with the title already (the plain reader's title

@@ -9,6 +9,7 @@ import pytest
 
 from qa.reading.document import Document
 from qa.reading.pdf import read_pdf
+from tests.pdfmaker import make_pdf
 from tests.reading import make_fixtures
 from tests.reading.conftest import block_texts, check_document, fixture_bytes
 
@@ -121,6 +122,14 @@ def test_references(doc: Document) -> None:
         "3. Lee M. Hypoglycaemia in practice. Diabetes Care. 2010;33:5–9.",
     ]
     assert all(b.section == ("References",) for b in doc.blocks if b.kind == "reference")
+
+
+def test_a_title_broken_over_two_lines_is_joined_as_text_is() -> None:
+    data = make_pdf([["Patients were randomised to one of two regimens.", "The six-dose regimen was well tolerated."]],
+                    title=["Malaria transmission after a six-dose regi-", "men of co-artemether"])
+    doc = read_pdf(data, "title.pdf")
+    check_document(doc)
+    assert doc.title == "Malaria transmission after a six-dose regimen of co-artemether"
 
 
 @pytest.fixture(scope="module")
