@@ -240,7 +240,7 @@ def storm(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
         rows.append(measure("STORM gold", "held-out (CV)", "qa", qa_asker(engine, False, folds, args.folds), None, gold))
     # each fresh set was written after the change before it, and never trained or tuned on
     fresh = {f"STORM {f.stem.removeprefix('storm_').replace('_', ' ')}": evaluate.load_gold(f)
-             for f in sorted((ROOT / "tests/data").glob("storm_fresh*.jsonl"), key=lambda f: int(f.stem[11:] or 1))}
+             for f in sorted((ROOT / "tests/data").glob("storm_fresh*.jsonl"), key=lambda f: int(f.stem.removeprefix("storm_fresh") or 1))}
     # and all of them as one set: on 30 questions a calibrated confidence's ECE is about
     # 0.15 by chance alone (evaluate.chance_ece), so calibration is judged on them pooled
     fresh[f"STORM fresh1-{len(fresh)}"] = [i for items in list(fresh.values()) for i in items]
