@@ -14,6 +14,12 @@ GRADE_3_4 = (
 RESPONSES = "Two complete responses (CR), six very good partial responses (VGPR), and 24 partial responses (PR)"
 
 
+def read(question: str, text: str) -> str | None:
+    """The short answer qa reads off text for the question, or None."""
+    span = short_answer(analyse(question), text)
+    return text[span[0] : span[1]] if span else None
+
+
 @pytest.mark.parametrize(
     ("question", "text", "answer"),
     [
@@ -68,8 +74,7 @@ def test_definitions_cycles_and_sample_sizes(question: str, text: str, answer: s
     ],
 )
 def test_a_count_is_not_a_compound_or_a_significance_level(question: str, text: str, answer: str | None) -> None:
-    span = short_answer(analyse(question), text)
-    assert (text[span[0] : span[1]] if span else None) == answer
+    assert read(question, text) == answer
 
 
 @pytest.mark.parametrize(
@@ -107,8 +112,7 @@ STOPPED = "Overall, 12 (10%) stopped early and 5 (4%) were lost to follow-up."
     ],
 )
 def test_a_value_answers_for_what_it_is_the_value_of(question: str, text: str, answer: str | None) -> None:
-    span = short_answer(analyse(question), text)
-    assert (text[span[0] : span[1]] if span else None) == answer
+    assert read(question, text) == answer
 
 
 UTEROTONICS = ("The proportion needing additional uterotonic treatment was 3.1% after carbetocin and 7.2% after "
@@ -127,8 +131,7 @@ UTEROTONICS = ("The proportion needing additional uterotonic treatment was 3.1% 
     ],
 )
 def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: str, answer: str | None) -> None:
-    span = short_answer(analyse(question), text)
-    assert (text[span[0] : span[1]] if span else None) == answer
+    assert read(question, text) == answer
 
 
 @pytest.mark.parametrize(
@@ -152,8 +155,7 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
     ],
 )
 def test_numbers_names_and_places_read_as_a_reader_would(question: str, text: str, answer: str | None) -> None:
-    span = short_answer(analyse(question), text)
-    assert (text[span[0] : span[1]] if span else None) == answer
+    assert read(question, text) == answer
 
 
 def test_a_which_question_gets_no_stray_number() -> None:
