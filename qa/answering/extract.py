@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from qa.answering.query import Query, is_comparison
+from qa.answering.query import INTERVAL_LEVEL, Query, is_comparison
 from qa.reading.abbreviations import find_abbreviations
 from qa.text import STOPWORDS, fold, stem, terms
 
@@ -163,8 +163,7 @@ def _is_value(text: str, start: int, end: int) -> bool:
     return not _GLUED_BEFORE.search(text[max(0, start - 2) : start]) and not _GLUED_AFTER.match(text, end)
 
 
-_LEVEL = re.compile(r"\s*(?:CI|CrI|confidence|credib)", re.I)
-"""After a percentage, what makes it the level of an interval ("95% CI"), not a value."""
+_LEVEL = re.compile(INTERVAL_LEVEL, re.I)
 _REFERENCE_MARK = re.compile(r"\[\d+(?:\s*[-–,]\s*\d+)*\]")
 
 

@@ -43,10 +43,12 @@ ANSWER_TYPES: dict[str, re.Pattern[str]] = {
 }
 
 _DURATION = r"\d+(?:\.\d+)?[\s-]*(?:[–-]\s*\d+(?:\.\d+)?[\s-]*)?(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b"
+INTERVAL_LEVEL = r"\s*(?:CI|CrI|confidence|credib|prediction)"
+"""What follows a percentage that is an interval's level ("95% CI"), not a value."""
 UNIT_TYPES: dict[str, re.Pattern[str]] = {
     "duration": re.compile(_DURATION, re.I),
     # "95% CI" and "90% confidence" are the level of an interval, not a value that answers.
-    "percent": re.compile(r"\d+(?:\.\d+)?\s*%(?!\s*(?:CI|CrI|confidence|credib|prediction))|\bpercent\b|\bper cent\b", re.I),
+    "percent": re.compile(rf"\d+(?:\.\d+)?\s*%(?!{INTERVAL_LEVEL})|\bpercent\b|\bper cent\b", re.I),
     "count": re.compile(r"\b\d[\d,]*\b|\bn\s*=\s*\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?)\b", re.I),
     "person": re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b(?= (?:from|and colleagues|et al|of the|at)\b)|\bet al\b|\b[A-Z][a-z]+,? [A-Z]\.(?: |,|$)|\bDr\.? [A-Z]"),
     "date": re.compile(r"\b(?:19|20)\d{2}\b|\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"),
