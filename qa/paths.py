@@ -5,7 +5,9 @@ Tests point these at temporary folders by setting the variables.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
 CORPUS_ENV = "QA_CORPUS"
@@ -23,6 +25,20 @@ def default_corpus_dir() -> Path:
 def default_index_dir() -> Path:
     """The index folder: $QA_INDEX, else ./index."""
     return Path(os.environ.get(INDEX_ENV) or "index")
+
+
+def index_dir_for(corpus: Path) -> Path:
+    """Where a corpus folder's index is kept when no --index is given: the index folder
+    for the default corpus; for any other, a folder of its own under the index folder's
+    corpora/, named after the corpus and a digest of its full path. So switching between
+    corpora never rebuilds (or re-embeds) one over the other."""
+    base = default_index_dir()
+    here = corpus.resolve()
+    if here == default_corpus_dir().resolve():
+        return base
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", here.name).strip(".-")[:40] or "corpus"
+    digest = hashlib.sha256(os.fsencode(here)).hexdigest()[:10]
+    return base / "corpora" / f"{name}-{digest}"
 
 
 def default_model() -> str:

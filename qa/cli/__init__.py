@@ -23,6 +23,7 @@ import sys
 from qa.cli.output import err
 from qa.cli.parser import build_parser
 from qa.errors import QAError
+from qa.paths import index_dir_for
 
 __all__ = ["build_parser", "main"]
 
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run `qa` with these arguments (default: the command line); the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "corpus", None) is not None and getattr(args, "index", None) is None:
+        args.index = index_dir_for(args.corpus)
     _robust_streams()
     try:
         return int(args.func(args) or 0)

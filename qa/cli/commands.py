@@ -46,10 +46,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.json:
         for w in report.warnings:
             err(f"warning: {w}")
-        json_out({k: getattr(report, k) for k in report.__slots__})
+        json_out({k: getattr(report, k) for k in report.__slots__} | {"index": str(args.index)})
     else:
         warn_all(report.warnings)
         print(printable(describe(report)))
+        print(printable(f"Kept in {args.index}"))
     return 0
 
 

@@ -12,15 +12,16 @@ from qa.cli.evaluation import cmd_eval
 from qa.cli.grid import HELP as GRID_HELP
 from qa.cli.grid import cmd_grid
 from qa.cli.show import cmd_list, cmd_show
-from qa.paths import default_corpus_dir, default_index_dir
+from qa.paths import default_corpus_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", type=Path, default=default_corpus_dir(), metavar="DIR",
                         help="folder of articles: .txt, .md, .nxml/.xml (JATS), .html/.htm, .pdf (default: ./corpus, or $QA_CORPUS)")
-    common.add_argument("--index", type=Path, default=default_index_dir(), metavar="DIR",
-                        help="where the index is kept (default: ./index, or $QA_INDEX)")
+    common.add_argument("--index", type=Path, metavar="DIR",
+                        help="where the index is kept (default: ./index, or $QA_INDEX, for the default corpus; "
+                        "index/corpora/NAME-DIGEST for any other)")
     common.add_argument("--model", metavar="NAME", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2)")
     common.add_argument("--device", metavar="DEV", help="torch device for embedding, e.g. cpu or cuda (default: best available)")
 
@@ -108,5 +109,5 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", parents=[common], help="open the chat (the default)",
                        description="Open the terminal chat on the corpus.")
     c.set_defaults(func=cmd_chat)
-    p.set_defaults(func=cmd_chat, corpus=default_corpus_dir(), index=default_index_dir(), model=None, device=None)
+    p.set_defaults(func=cmd_chat, corpus=default_corpus_dir(), index=None, model=None, device=None)
     return p
