@@ -201,3 +201,19 @@ def test_a_table_row_answers_with_the_cell_under_the_column_asked_about(question
 def test_an_effect_measure_is_the_number_its_name_reports(question: str, text: str, answer: str) -> None:
     span = short_answer(analyse(question), text)
     assert span is not None and text[span[0] : span[1]] == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        # A citation that joins two sentences: the count in the sentence that says what is asked.
+        ("How many children were randomised?",
+         "Eighty-three children (6.3%) harboured both gametocytes and trophozoites, and were not recruited. A total of "
+         "497 eligible children were enrolled in the trial and randomised between the treatment groups.",
+         "497 eligible children"),
+        ("How many patients died during follow-up?",
+         "The trial enrolled 120 patients at four sites. Overall, 7 patients died during follow-up.", "7 patients"),
+    ],
+)
+def test_of_two_sentences_the_value_comes_from_the_one_about_the_question(question: str, text: str, answer: str) -> None:
+    assert read(question, text) == answer

@@ -100,11 +100,19 @@ def _wanted(q: Query) -> set[str]:
     return set(q.core).union(*q.alternatives.values())
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
 def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], value_first: bool) -> re.Match[str]:
     if not positions or len(matches) == 1:
         return matches[0]
+    text = matches[0].string
+    ends = [m.start() for m in _SENTENCE_END.finditer(text)]
 
-    def cost(m: re.Match[str]) -> tuple[int, float]:
+    def sentence(at: int) -> int:
+        return sum(e <= at for e in ends)
+
+    def cost(m: re.Match[str]) -> tuple[int, float, int]:
         # A value that names more of the question's words wins ("24 partial responses"
         # for "How many partial responses?", not "Two complete responses").
         inside = sum(ps >= m.start() and pe <= m.end() for ps, pe in positions)
@@ -118,7 +126,12 @@ def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], val
             if ps < m.end() and pe > m.start():
                 d = 0  # the value contains the term ("n=32")
             best = min(best, d if d >= 0 else 3 * -d + 20)
-        return -inside, best
+        # A citation can join two sentences: of values as close to a question word, the
+        # one whose sentence names more of the question wins ("Eighty-three children ...
+        # were not recruited. A total of 497 ... children were ... randomised").
+        own = sentence(m.start())
+        named = len({text[ps:pe].lower() for ps, pe in positions if sentence(ps) == own})
+        return -inside, best, -named
 
     return min(matches, key=cost)
 
