@@ -147,6 +147,9 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
         # a year in a name is no date, nor a number in a name a value
         ("When was the outbreak first reported?", "The 2019-nCoV outbreak was first reported in December 2019", "December 2019"),
         ("What is the main diagnostic method?", "With the spread of 2019-nCoV, RT-PCR is the main diagnostic method", None),
+        # an ordinal counts nothing
+        ("How many participants were randomised?",
+         "Following the 2nd assessment, participants were randomly assigned to either exercise programme.", None),
         # a value's unit is a word, not "in"; "one of" is no value; a bare "Center" is no place
         ("What was the basic reproduction number?", "The basic reproduction number was about 2.2 in Wuhan", "about 2.2"),
         ("What was the rise in viral load?", "The viral load was 40-fold higher in the index case", "40-fold"),

@@ -172,8 +172,9 @@ _GLUED_AFTER = re.compile(r"-(?!fold\b)[A-Za-z]")
 
 def _is_value(text: str, start: int, end: int) -> bool:
     """Not a piece of another number or of a name: "01" of "p = .01", "19" of "COVID-19",
-    "2019" of "2019-nCoV"."""
-    return not _GLUED_BEFORE.search(text[max(0, start - 2) : start]) and not _GLUED_AFTER.match(text, end)
+    "2019" of "2019-nCoV", "2" of "the 2nd assessment"."""
+    glued_letter = end < len(text) and text[end - 1].isdigit() and text[end].isalpha()
+    return not _GLUED_BEFORE.search(text[max(0, start - 2) : start]) and not _GLUED_AFTER.match(text, end) and not glued_letter
 
 
 _LEVEL = re.compile(INTERVAL_LEVEL, re.I)
