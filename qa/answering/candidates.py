@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.answering.query import Query
+from qa.answering.query import Query, asks_for_publication
 from qa.answering.scope import Scope, scoped_ids, scoped_lexical
 from qa.config import Settings
 from qa.index.corpus_index import CorpusIndex
@@ -64,4 +64,10 @@ def candidates(
         if len(near):
             ids = np.concatenate([ids, near])
             sims = np.concatenate([sims, np.asarray(index.vectors[near] @ qvec, dtype=np.float32)])
+    if not asks_for_publication(q):
+        # A reference list names other studies: its entries answer "where was it
+        # published?", not what this article found or did (the ranking model never
+        # saw one: its training articles have none).
+        keep = ~index.unit_is_reference[ids]
+        ids, sims = ids[keep], sims[keep]
     return ids, sims, lex

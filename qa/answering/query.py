@@ -92,6 +92,12 @@ def is_comparison(question: str) -> bool:
     return bool(_COMPARISON.search(question))
 
 
+def asks_for_publication(q: Query) -> bool:
+    """The question asks about a publication (its journal, date, authors, DOI), which
+    a reference list can answer; "When was the paper published?" asks a date too."""
+    return q.answer_type == "reference" or bool(ANSWER_TYPES["reference"].search(fold(q.dense_text)))
+
+
 def answer_type_of(question: str) -> str | None:
     q = fold(question)
     for name in ("date", "reference", "reason", "duration", "percent", "person", "dose", "place", "count"):

@@ -65,6 +65,8 @@ class CorpusIndex:
         self.doc_unit_ranges = _ranges(units, len(self.docs))
         self.unit_docs = np.fromiter((u.doc for u in units), np.int32, len(units))
         """The document of each unit, as an array."""
+        self.unit_is_reference = np.fromiter((u.kind == "reference" for u in units), np.bool_, len(units))
+        """Whether each unit is an entry of a reference list."""
         self._title_docs: dict[str, list[int]] | None = None
         self.documents = DocumentStore(folder / manifest["generation"] / DOCUMENTS_FILE)
         """Every document's canonical text and blocks, read one at a time."""
