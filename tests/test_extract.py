@@ -147,6 +147,10 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
         # a year in a name is no date, nor a number in a name a value
         ("When was the outbreak first reported?", "The 2019-nCoV outbreak was first reported in December 2019", "December 2019"),
         ("What is the main diagnostic method?", "With the spread of 2019-nCoV, RT-PCR is the main diagnostic method", None),
+        # a mean keeps its spread
+        ("What was the mean age of participants?",
+         "The mean age of the patients was 57.7±12.6 years; the majority (74%) were males.", "57.7±12.6 years"),
+        ("How long was the hospital stay?", "The mean hospital stay was 4.2 ± 1.1 days with the new protocol.", "4.2 ± 1.1 days"),
         # an ordinal counts nothing
         ("How many participants were randomised?",
          "Following the 2nd assessment, participants were randomly assigned to either exercise programme.", None),

@@ -20,11 +20,13 @@ _NUM = (r"(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u2009\u202f\u00a0]\d{3})+(
         r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
         r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b)")
 _PAREN = r"(?:\s*\((?:95%\s*CI|CI|range|IQR|interquartile range|SD|±)[^()]{0,40}\))?"
+# a mean's spread written after it: "57.7±12.6 years", "33.7 ± 8.1"
+_SPREAD = r"(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?"
 _PCT_PAREN = r"(?:\s*\((?:95%\s*CI|CI|range)[^()]{0,40}\))?"
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
-        rf"{_NUM}(?:\s*(?:[–-]|to)\s*{_NUM})?(?:\s*|-)(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b(?:\s+cycles?\b)?{_PAREN}", re.I
+        rf"{_NUM}(?:\s*(?:[–-]|to)\s*{_NUM})?{_SPREAD}(?:\s*|-)(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b(?:\s+cycles?\b)?{_PAREN}", re.I
     ),
     "percent": re.compile(rf"\d+(?:\.\d+)?\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?%{_PCT_PAREN}"),
     "count": re.compile(
@@ -49,7 +51,7 @@ _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\]\)]+[^\s\]\).,;]")
 _COLON_VALUE = re.compile(r"^(?P<label>[^:]{3,80}):\s*(?P<value>.{1,100})$")
 _COPULA_VALUE = re.compile(
     rf"\b(?:was|were|is|are|of|reached|at)\s+(?!one (?:of|such|another|or)\b)"
-    rf"(?P<value>(?:approximately |about |around |nearly |over |under |up to )?{_NUM}"
+    rf"(?P<value>(?:approximately |about |around |nearly |over |under |up to )?{_NUM}{_SPREAD}"
     rf"(?:-fold|\s*%|\s*(?!(?:in|of|and|or|to|for|with|at|on|by|the|a|an|than)\b)[a-zA-Z]+)?(?:\s*\([^()]{{1,40}}\))?)"
 )
 
