@@ -151,6 +151,9 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
         ("What was the mean age of participants?",
          "The mean age of the patients was 57.7±12.6 years; the majority (74%) were males.", "57.7±12.6 years"),
         ("How long was the hospital stay?", "The mean hospital stay was 4.2 ± 1.1 days with the new protocol.", "4.2 ± 1.1 days"),
+        # a label is one line of one sentence: two joined sentences are no "label: value"
+        ("Who funded the trial?",
+         "The trial was funded by the Norwegian Research Council.\nTrial registration: ClinicalTrials.gov NCT01234567.", None),
         # an ordinal counts nothing
         ("How many participants were randomised?",
          "Following the 2nd assessment, participants were randomly assigned to either exercise programme.", None),

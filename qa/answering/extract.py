@@ -48,7 +48,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\]\)]+[^\s\]\).,;]")
-_COLON_VALUE = re.compile(r"^(?P<label>[^:]{3,80}):\s*(?P<value>.{1,100})$")
+# "Label: value", within one line and one sentence: a citation that joins "The trial was
+# funded by ...\nTrial registration: NCT01234567." is no label "funded ... registration".
+_COLON_VALUE = re.compile(r"^(?P<label>(?:(?![.!?]\s)[^:\n]){3,80}):\s*(?P<value>.{1,100})$")
 _COPULA_VALUE = re.compile(
     rf"\b(?:was|were|is|are|of|reached|at)\s+(?!one (?:of|such|another|or)\b)"
     rf"(?P<value>(?:approximately |about |around |nearly |over |under |up to )?{_NUM}{_SPREAD}"
