@@ -227,3 +227,19 @@ def test_an_effect_measure_is_the_number_its_name_reports(question: str, text: s
 )
 def test_of_two_sentences_the_value_comes_from_the_one_about_the_question(question: str, text: str, answer: str) -> None:
     assert read(question, text) == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        ("What is the trial registration number?",
+         "This randomized placebo-controlled study was registered at ClinicalTrials.gov (NCT02642237). After approval "
+         "by the local medical ethics committee, 60 patients were enrolled.", "NCT02642237"),
+        ("Where was the trial registered?",
+         "The trial was registered in the Iranian Registry of Clinical Trials (IRCT201111095062N2) on 7 October 2012.",
+         "IRCT201111095062N2"),
+        ("What is the ISRCTN?", "Trial registration: Current Controlled Trials ISRCTN72748991.", "ISRCTN72748991"),
+    ],
+)
+def test_a_registration_question_is_answered_with_the_registry_number(question: str, text: str, answer: str) -> None:
+    assert read(question, text) == answer

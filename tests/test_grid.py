@@ -95,6 +95,17 @@ def test_a_grid_in_every_format(trials_dirs, trials_engine, tmp_path: Path, caps
     capsys.readouterr()
 
 
+def test_the_registration_column_holds_each_trial_s_registry_number(trials_engine) -> None:
+    from qa.bulk.presets import preset_rows
+
+    question = next(r.question for r in preset_rows("rct") if r.id == "registration")
+    docs = ["walking.txt", "warmpack.txt", "zinc.txt"]
+    answers = trials_engine.ask_many([question or ""] * 3, docs=[[d] for d in docs])
+    got = {d: (a.abstained, a.answer) for d, a in zip(docs, answers, strict=True)}
+    assert got["warmpack.txt"] == (False, "NCT01234567") and got["zinc.txt"] == (False, "ISRCTN55555555")
+    assert got["walking.txt"][1] is None  # it names no registry: no number is read off
+
+
 def test_the_rct_preset_prints_as_an_editable_question_file(trials_dirs, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["grid", "--preset", "rct", "--print"]) == 0
     text = capsys.readouterr().out

@@ -20,6 +20,11 @@ from qa.text import terms
         ("When was the study published?", "date"),
         ("What dose of selinexor was given?", "dose"),
         ("What is XPO1?", None),
+        ("What is the trial registration number (ClinicalTrials.gov, ISRCTN)?", "registration"),
+        ("Where was the trial registered?", "registration"),
+        ("What is the NCT number?", "registration"),
+        ("When was the trial registered?", "date"),
+        ("How many clinical trials are registered?", "count"),
     ],
 )
 def test_answer_type_of_a_question(question: str, kind: str | None) -> None:
@@ -39,6 +44,11 @@ def test_answer_type_of_a_question(question: str, kind: str | None) -> None:
         ("reason", "Median age was 65.2 years", False),
         ("duration", "Median duration of treatment was 9.0 weeks (range 1–60)", True),
         ("dose", "80 mg selinexor alongside 20 mg dexamethasone", True),
+        ("registration", "The study was registered at ClinicalTrials.gov (NCT02642237).", True),
+        ("registration", "Iranian Registry of Clinical Trials, IRCT201111095062N2", True),
+        ("registration", "EudraCT Number 2004-001150-88", True),
+        ("registration", "Australian New Zealand Clinical Trials Registry ACTRN12609000820202", True),
+        ("registration", "The NCT number was not given; 12345678 patients were screened", False),
     ],
 )
 def test_what_a_unit_can_supply(kind: str, text: str, holds: bool) -> None:

@@ -25,7 +25,7 @@ from qa.answering.ranking import Scored
 from qa.config import Settings
 from qa.index.corpus_index import CorpusIndex
 
-VALUE_TYPES = frozenset({"count", "percent", "duration", "date", "dose", "person", "place"})
+VALUE_TYPES = frozenset({"count", "percent", "duration", "date", "dose", "person", "place", "registration"})
 """Answer types whose answer is one value, which one sentence holds."""
 CONFIDENCE_SCALE = 0.25
 """Width of the untrained logistic around its threshold."""

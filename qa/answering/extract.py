@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from qa.answering.query import INTERVAL_LEVEL, Query, is_comparison
+from qa.answering.query import INTERVAL_LEVEL, REGISTRY_NUMBER, Query, is_comparison
 from qa.reading.abbreviations import find_abbreviations
 from qa.text import STOPWORDS, fold, stem, terms
 
@@ -45,6 +45,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "reference": re.compile(r"\b(?:[A-Z][a-z]*\.? ){1,4}(?:J|Med|Journal|Lancet|Nature|Science|Proc|Rev|Lett)\b(?: [A-Z][a-z]+)*"),
     "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b", re.I),
+    "registration": re.compile(REGISTRY_NUMBER),
 }
 
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\]\)]+[^\s\]\).,;]")

@@ -33,6 +33,10 @@ ANSWER_TYPES: dict[str, re.Pattern[str]] = {
     "count": re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b|\bsample size\b"),
     "person": re.compile(r"^\s*(?:who|whom)\b|\bwho (?:led|conducted|wrote|ran|authored|discovered|first)\b|\bwhich (?:authors?|investigators?|researchers?|scientists?)\b"),
     "date": re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what year\b|\bwhen (?:was|were|did)\b"),
+    "registration": re.compile(
+        r"^(?!.*\bhow many\b).*(?:\bregist(?:ration|ry|ries|er|ered)\b|\bclinicaltrials?(?:\.gov)?\b|\bnct\b|\bisrctn\b|"
+        r"\beudract\b|\btrial (?:id|identifier)\b)"
+    ),
     "place": re.compile(r"^\s*where\b|\bwhich (?:country|countries|city|cities|hospital|institution|center|centre|region|province)\b|\bin what (?:country|city)\b"),
     "reference": re.compile(
         r"\bjournal\b|\bwhere (?:was|were|is) .*published\b|\bdoi\b|\bvolume\b|\bpage numbers?\b|\bcitation\b|"
@@ -43,6 +47,13 @@ ANSWER_TYPES: dict[str, re.Pattern[str]] = {
 }
 
 _DURATION = r"\d+(?:\.\d+)?[\s-]*(?:[–-]\s*\d+(?:\.\d+)?[\s-]*)?(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b"
+REGISTRY_NUMBER = (
+    r"\b(?:NCT\s?\d{8}|ISRCTN\s?\d{8}|ACTRN\d{14}|ChiCTR[-A-Za-z]*\d{6,}|IRCT\w*?\d{6,}\w*|CTRI/\d{4}/\d+/\d+|"
+    r"DRKS\d{8}|NTR\s?\d{3,5}|NL\d{4,5}|UMIN\d{9}|JPRN-\w+|KCT\d{7}|PACTR\d{15}|TCTR\d{11}|RBR-\w+|SLCTR/\d{4}/\d+|"
+    r"\d{4}-\d{6}-\d{2})\b"
+)
+"""A trial's number in a public registry (ClinicalTrials.gov, ISRCTN, the WHO primary
+registries, EudraCT): what "What is the trial registration number?" asks."""
 INTERVAL_LEVEL = r"\s*(?:CI|CrI|confidence|credib|prediction)"
 """What follows a percentage that is an interval's level ("95% CI"), not a value."""
 UNIT_TYPES: dict[str, re.Pattern[str]] = {
@@ -56,6 +67,7 @@ UNIT_TYPES: dict[str, re.Pattern[str]] = {
     "reference": re.compile(r"\b(?:J|Journal|Med|Lancet|Nature|Science|Proc|Ann|Clin|Rev|Lett)\.? (?:19|20)\d\d\b|\bdoi\b|\bet al\b", re.I),
     "reason": re.compile(r"\bdue to\b|\bbecause\b|\bcaused by\b|\bcauses\b|\bcause of\b|\bas a result\b|\bowing to\b|\bleads? to\b|\bresults? in\b|\bsince\b|\btherefore\b|\binhibit", re.I),
     "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|μg|ml|mL|IU|units?)(?:/(?:kg|m2|m²|day|d))?\b", re.I),
+    "registration": re.compile(REGISTRY_NUMBER),
 }
 
 
@@ -100,7 +112,7 @@ def asks_for_publication(q: Query) -> bool:
 
 def answer_type_of(question: str) -> str | None:
     q = fold(question)
-    for name in ("date", "reference", "reason", "duration", "percent", "person", "dose", "place", "count"):
+    for name in ("date", "registration", "reference", "reason", "duration", "percent", "person", "dose", "place", "count"):
         if ANSWER_TYPES[name].search(q):
             return name
     return None
