@@ -11,7 +11,23 @@ def _escape(line: str) -> str:
     return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(pages: list[list[str]], padding: int = 0, title: list[str] | None = None) -> bytes:
+Line = str | list[tuple[float, str]]
+"""A line of text at the left margin ("# " before it: a bold heading), or cells: (x in
+points, text) each."""
+
+
+def _lines(lines: list[Line], top: int) -> str:
+    """Each line at its own place (a text matrix per piece), 14 points apart."""
+    out = []
+    for k, line in enumerate(lines):
+        bold = isinstance(line, str) and line.startswith("# ")
+        cells = [(72.0, line.removeprefix("# "))] if isinstance(line, str) else line
+        font = "/F2 11 Tf" if bold else "/F1 11 Tf"
+        out += [f"{font} 1 0 0 1 {x:g} {top - 14 * k} Tm ({_escape(text)}) Tj" for x, text in cells]
+    return " ".join(out)
+
+
+def make_pdf(pages: list[list[Line]], padding: int = 0, title: list[str] | None = None) -> bytes:
     """A PDF with one page per list of lines; `padding` bytes of an unused stream
     make it as large as a test needs; `title` lines are set large at the top of page 1."""
     objects: list[bytes] = []
@@ -22,7 +38,7 @@ def make_pdf(pages: list[list[str]], padding: int = 0, title: list[str] | None =
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode())
     for k, lines in enumerate(pages):
         objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 {font} 0 R >> >> "
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 {font} 0 R /F2 {font + 1} 0 R >> >> "
             f"/Contents {4 + 2 * k} 0 R >>".encode()
         )
         top = 720
@@ -30,9 +46,10 @@ def make_pdf(pages: list[list[str]], padding: int = 0, title: list[str] | None =
         if title and k == 0:
             head = "BT /F1 20 Tf 24 TL 72 730 Td " + " ".join(f"({_escape(ln)}) Tj T*" for ln in title) + " ET "
             top = 700 - 24 * len(title)
-        body = head + f"BT /F1 11 Tf 14 TL 72 {top} Td " + " ".join(f"({_escape(ln)}) Tj T*" for ln in lines) + " ET"
+        body = head + f"BT /F1 11 Tf {_lines(lines, top)} ET"
         objects.append(f"<< /Length {len(body)} >>\nstream\n{body}\nendstream".encode("latin-1"))
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>")
     if padding:
         objects.append(f"<< /Length {padding} >>\nstream\n".encode() + b"0" * padding + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n")

@@ -250,10 +250,14 @@ class _Assembler:
         while i < len(lines):
             ln = lines[i]
             self._page = ln.page
+            cap, cap_end = self._caption_near(lines, i, regions[i]) if i in regions else (None, i)
+            if i in regions and self.in_refs and not cap:
+                # Two columns of reference entries line up like a table's cells: under
+                # "References" only a region with its own caption is a table.
+                del regions[i]
             if i in regions:
                 end = regions[i]
                 table = pdftables.build(lines[i:end], self.cell_text)
-                cap, cap_end = self._caption_near(lines, i, end)
                 if cap:
                     table.label, table.caption = cap
                 elif self.last_table and self.last_table[0] == ln.flow:

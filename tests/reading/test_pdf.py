@@ -132,6 +132,37 @@ def test_a_title_broken_over_two_lines_is_joined_as_text_is() -> None:
     assert doc.title == "Malaria transmission after a six-dose regimen of co-artemether"
 
 
+def _reference_pdf(refs: list[list[tuple[float, str]]], caption: str | None = None) -> Document:
+    body: list[str | list[tuple[float, str]]] = [
+        "# Methods", "Patients were randomised to zinc or placebo for ten days.", "# References",
+        "1. Smith J, Jones K. Zinc for diarrhoea in children. Lancet. 2001;357:1-10.",
+        *([caption] if caption else []), *refs]
+    doc = read_pdf(make_pdf([body], title=["Zinc for diarrhoea: a randomised trial"]), "refs.pdf")
+    check_document(doc)
+    return doc
+
+
+# Reference entries whose journal details stand apart, as the columns of a typeset list do.
+REFS = [[(72, "2. LeeMBrownLOral rehydration in practice"), (330, "BMJ20053302025")],
+        [(72, "3. KhanAZinc and growth in infants"), (330, "Pediatrics2010125e1")],
+        [(72, "4. PatelRDiarrhoea in South Asia"), (330, "Trop Med2012174455")],
+        [(72, "5. OkaforCZinc trials in Nigeria"), (330, "Afr J Med2014113540")]]
+
+
+def test_reference_entries_set_in_columns_are_references_not_a_table() -> None:
+    doc = _reference_pdf(REFS)
+    assert not [b for b in doc.blocks if b.kind in ("row", "caption")]
+    refs = block_texts(doc, "reference")
+    assert len(refs) == 5 and refs[1].startswith("2. LeeMBrownL")
+    assert all(b.section == ("References",) for b in doc.blocks if b.kind == "reference")
+
+
+def test_a_captioned_table_after_the_references_is_still_a_table() -> None:
+    doc = _reference_pdf(REFS, caption="Table 1. Baseline characteristics")
+    assert block_texts(doc, "caption") == ["Table 1. Baseline characteristics"]
+    assert len(block_texts(doc, "row")) == 4
+
+
 @pytest.fixture(scope="module")
 def single() -> Document:
     return read_pdf(fixture_bytes("single.pdf"), "single.pdf")
