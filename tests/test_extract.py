@@ -154,6 +154,9 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
         # a label is one line of one sentence: two joined sentences are no "label: value"
         ("Who funded the trial?",
          "The trial was funded by the Norwegian Research Council.\nTrial registration: ClinicalTrials.gov NCT01234567.", None),
+        # a share answers "how many" only where the sentence names what is counted
+        ("How many patients were enrolled?", "53% of patients had high-risk cytogenetic mutations", None),
+        ("How many patients had high-risk cytogenetics?", "53% of patients had high-risk cytogenetic mutations", "53%"),
         # an ordinal counts nothing
         ("How many participants were randomised?",
          "Following the 2nd assessment, participants were randomly assigned to either exercise programme.", None),

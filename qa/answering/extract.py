@@ -108,6 +108,18 @@ def _wanted(q: Query) -> set[str]:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
+_WHO = frozenset(stem(w) for w in ("patients", "participants", "subjects", "people", "persons", "individuals",
+                                     "cases", "children", "adults", "women", "men", "infants"))
+"""Who a count counts: a sentence naming only these says nothing of what was counted."""
+
+
+def _names_what_is_counted(q: Query, text: str) -> bool:
+    """The text names something the question counts beyond who ("anemia" of "How many
+    patients had anemia?")."""
+    folded = fold(text)
+    return any(stem(folded[s:e]) not in _WHO for s, e in _term_positions(q, text))
+
+
 def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], value_first: bool) -> re.Match[str]:
     if not positions or len(matches) == 1:
         return matches[0]
@@ -299,8 +311,9 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
                                   text[max(0, m.start() - 24) : m.start()], re.I)
             ]
         value_first = kind in _VALUE_FIRST
-        if not found and kind == "count":
-            # "How many patients had anemia?" is often answered by a share: "anemia (44%)".
+        if not found and kind == "count" and _names_what_is_counted(q, text):
+            # "How many patients had anemia?" is often answered by a share: "anemia (44%)";
+            # not "How many patients were enrolled?" by "53% of patients had ...".
             found, value_first = list(PATTERNS["percent"].finditer(text)), False
         labels = _labels(text)
         if labels:
