@@ -98,6 +98,8 @@ def test_a_value_the_article_does_not_report_is_not_invented(storm_engine, quest
         "What was the ORR in the BOSTON trial of selinexor, bortezomib and dexamethasone?",  # it never names BOSTON
         "What was the median follow-up time?",  # it gives the median time to response, and follow-up elsewhere
         "What was the median progression-free survival?",  # it gives median overall survival only
+        "What was the response rate in patients previously given elotuzumab?",  # it names no elotuzumab
+        "How many patients had received ixazomib before?",  # nor ixazomib
     ],
 )
 def test_a_question_the_best_passage_contradicts_is_not_answered(storm_engine, question: str) -> None:
@@ -113,6 +115,7 @@ def test_a_question_the_best_passage_contradicts_is_not_answered(storm_engine, q
         "WHAT WAS THE MEDIAN DURATION OF RESPONSE IN STORM?",
         "What was the median time to response?",
         "What was the median time since myeloma diagnosis?",  # "diagnosis": a word it never uses
+        "How much dexamethasone was given with selinexor?",  # agents it names
     ],
 )
 def test_the_part_or_group_the_article_reports_is_answered(storm_engine, question: str) -> None:

@@ -51,6 +51,14 @@ def answerability(index: CorpusIndex, q: Query, top: Scored) -> float:
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _PART = re.compile(r"\b(part|phase|cohort|arm|stage|wave)\s+(\d+|one|two|three|four|five|iv|i{1,3})([a-c]?)\b", re.I)
 _NAME = re.compile(r"\b[A-Z]{4,}(?:-[A-Z0-9]+)*\b|\b[A-Z0-9]+(?:-[A-Z0-9]+)*-[A-Z]{4,}\b")
+_AGENT = re.compile(
+    r"\b[a-z]{3,}(?:mab|tinib|ciclib|lisib|parib|zomib|lidomide|platin|taxel|rubicin|citabine|fosfamide|trexate|statin|"
+    r"vir|pril|sartan|olol|conazole|cillin|mycin|floxacin|parin|gliptin|gliflozin|glutide|dronate|coxib|prazole|tidine|"
+    r"setron|profen|azepam|sone|olone)\b",
+    re.I,
+)
+"""A drug's international nonproprietary name, by the WHO stems that mark its class
+("daratumumab", "bortezomib", "ibuprofen", "dexamethasone")."""
 _NON = re.compile(r"\bnon-?([a-z]{3,})", re.I)
 
 
@@ -147,8 +155,9 @@ def _another_part(index: CorpusIndex, q: Query, doc: int) -> bool:
 
 
 def _unnamed_trial(index: CorpusIndex, q: Query) -> bool:
-    """The question names a trial or agent the corpus never names ("the BOSTON trial")."""
-    for name in _NAME.findall(q.text):
+    """The question names a trial or agent the corpus never names ("the BOSTON trial",
+    "refractory to daratumumab" of an article that names no daratumumab)."""
+    for name in _NAME.findall(q.text) + _AGENT.findall(q.text):
         parts = terms(name)
         if parts and all(_unknown(index, q, t) for t in parts):
             return True
