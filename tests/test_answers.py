@@ -64,7 +64,7 @@ def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
     assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.75
 
 
-@pytest.mark.xfail(strict=True, reason="76% of the unanswerable questions abstained on at 8.6% answerable refused, not 80% at 3% (issue 12)")
+@pytest.mark.xfail(strict=True, reason="76% of the unanswerable questions abstained on at 9.5% answerable refused, not 80% at 3% (issue 12)")
 def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
     gold = [json.loads(line) for line in GOLD.read_text("utf-8").splitlines() if line.strip()]
     answers = storm_engine.ask_many([g["question"] for g in gold if g["gold"]])
