@@ -27,6 +27,11 @@ def is_follow_up(question: str) -> bool:
     return not _WH.match(q) and len(terms(q)) <= 3 and len(q.split()) <= 5
 
 
+_GROUP = re.compile(r"^(?P<prep>in|among|amongst|for|with|without|at|after|during|versus|vs\.?)\s", re.I)
+"""A follow-up that names another group or time ("and in non-responders?", "and at 12
+months?") asks the same thing of it."""
+
+
 def rewrite(question: str, previous: str) -> tuple[str, str]:
     """(searched question, previous focus) for a follow-up; the focus is a hint."""
     focus = _LEAD.sub("", question.strip()).strip(" ?.!")
@@ -35,6 +40,12 @@ def rewrite(question: str, previous: str) -> tuple[str, str]:
     if not m:
         return f"{focus}?", previous
     frame, prev_focus = m.group("frame"), m.group("focus")
+    group = _GROUP.match(focus)
+    if group:
+        # The previous subject, its own group (a phrase with the same word) replaced.
+        subject = re.split(rf"\s+{re.escape(group.group('prep'))}\s", prev_focus, maxsplit=1, flags=re.I)[0]
+        searched = f"{frame} {subject} {focus}?"
+        return searched[0].upper() + searched[1:], prev_focus
     # Keep statistical qualifiers ("median", "grade 3") that the new focus lacks.
     qualifiers = [w for w in re.findall(r"\b(?:median|mean|average|grade \d(?:/\d| or \d)?)\b", prev_focus, re.I)
                   if w.lower() not in focus.lower()]

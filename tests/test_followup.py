@@ -1,0 +1,26 @@
+"""Follow-up questions: what is searched when a short question leans on the one before it (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answering.followup import is_follow_up, rewrite
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "searched"),
+    [
+        # a new subject takes the old one's place in the frame
+        ("and the overall survival?", "What was the median duration of response?", "What was the median overall survival?"),
+        # a group or a time asks the same thing of it
+        ("and in non-responders?", "What was the median overall survival?", "What was the median overall survival in non-responders?"),
+        ("and in responders?", "What was the median overall survival in non-responders?",
+         "What was the median overall survival in responders?"),
+        ("and at 12 months?", "What was the response rate at 6 months?", "What was the response rate at 12 months?"),
+        ("what about with placebo?", "What was the mean change in pain score with drug A?",
+         "What was the mean change in pain score with placebo?"),
+    ],
+)
+def test_a_follow_up_is_searched_with_what_it_leans_on(question: str, previous: str, searched: str) -> None:
+    assert is_follow_up(question)
+    assert rewrite(question, previous)[0] == searched
