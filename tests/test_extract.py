@@ -157,9 +157,12 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
         # a share answers "how many" only where the sentence names what is counted
         ("How many patients were enrolled?", "53% of patients had high-risk cytogenetic mutations", None),
         ("How many patients had high-risk cytogenetics?", "53% of patients had high-risk cytogenetic mutations", "53%"),
-        # an ordinal counts nothing
+        # an ordinal counts nothing, nor a ratio's terms
         ("How many participants were randomised?",
          "Following the 2nd assessment, participants were randomly assigned to either exercise programme.", None),
+        ("How many participants were randomised?", "The randomisation list was generated in a 1:1 ratio by a statistician.", None),
+        ("How many patients were randomised?", "Patients were randomised 2 : 1 to drug or placebo; 90 patients were randomised.",
+         "90 patients"),
         # a value's unit is a word, not "in"; "one of" is no value; a bare "Center" is no place
         ("What was the basic reproduction number?", "The basic reproduction number was about 2.2 in Wuhan", "about 2.2"),
         ("What was the rise in viral load?", "The viral load was 40-fold higher in the index case", "40-fold"),

@@ -49,9 +49,10 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\]\)]+[^\s\]\).,;]")
-# "Label: value", within one line and one sentence: a citation that joins "The trial was
-# funded by ...\nTrial registration: NCT01234567." is no label "funded ... registration".
-_COLON_VALUE = re.compile(r"^(?P<label>(?:(?![.!?]\s)[^:\n]){3,80}):\s*(?P<value>.{1,100})$")
+# "Label: value", within one line and one sentence (a citation that joins "The trial was
+# funded by ...\nTrial registration: NCT01234567." is no label "funded ... registration"),
+# and no ratio or time ("1:1").
+_COLON_VALUE = re.compile(r"^(?P<label>(?:(?![.!?]\s)[^:\n]){3,80})(?<!\d):(?!\d)\s*(?P<value>.{1,100})$")
 _COPULA_VALUE = re.compile(
     rf"\b(?:was|were|is|are|of|reached|at)\s+(?!one (?:of|such|another|or)\b)"
     rf"(?P<value>(?:approximately |about |around |nearly |over |under |up to )?{_NUM}{_SPREAD}"
@@ -187,11 +188,17 @@ _GLUED_BEFORE = re.compile(r"(?:[.\d]|[A-Za-z]-)$")
 _GLUED_AFTER = re.compile(r"-(?!fold\b)[A-Za-z]")
 
 
+_RATIO_PART = re.compile(r"\s?:\s?\d")
+_RATIO_PART_BEFORE = re.compile(r"\d\s?:\s?$")
+
+
 def _is_value(text: str, start: int, end: int) -> bool:
     """Not a piece of another number or of a name: "01" of "p = .01", "19" of "COVID-19",
-    "2019" of "2019-nCoV", "2" of "the 2nd assessment"."""
+    "2019" of "2019-nCoV", "2" of "the 2nd assessment", "1" of "a 1:1 ratio"."""
     glued_letter = end < len(text) and text[end - 1].isdigit() and text[end].isalpha()
-    return not _GLUED_BEFORE.search(text[max(0, start - 2) : start]) and not _GLUED_AFTER.match(text, end) and not glued_letter
+    ratio = bool(_RATIO_PART.match(text, end) or _RATIO_PART_BEFORE.search(text[max(0, start - 3) : start]))
+    return (not _GLUED_BEFORE.search(text[max(0, start - 2) : start]) and not _GLUED_AFTER.match(text, end)
+            and not glued_letter and not ratio)
 
 
 _LEVEL = re.compile(INTERVAL_LEVEL, re.I)
