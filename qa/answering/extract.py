@@ -109,18 +109,6 @@ def _wanted(q: Query) -> set[str]:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
-_WHO = frozenset(stem(w) for w in ("patients", "participants", "subjects", "people", "persons", "individuals",
-                                     "cases", "children", "adults", "women", "men", "infants"))
-"""Who a count counts: a sentence naming only these says nothing of what was counted."""
-
-
-def _names_what_is_counted(q: Query, text: str) -> bool:
-    """The text names something the question counts beyond who ("anemia" of "How many
-    patients had anemia?")."""
-    folded = fold(text)
-    return any(stem(folded[s:e]) not in _WHO for s, e in _term_positions(q, text))
-
-
 def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], value_first: bool) -> re.Match[str]:
     if not positions or len(matches) == 1:
         return matches[0]
@@ -152,6 +140,18 @@ def _closest(matches: list[re.Match[str]], positions: list[tuple[int, int]], val
         return -inside, best, -named
 
     return min(matches, key=cost)
+
+
+_WHO = frozenset(stem(w) for w in ("patients", "participants", "subjects", "people", "persons", "individuals",
+                                     "cases", "children", "adults", "women", "men", "infants"))
+"""Who a count counts: a sentence naming only these says nothing of what was counted."""
+
+
+def _names_what_is_counted(q: Query, text: str) -> bool:
+    """The text names something the question counts beyond who ("anemia" of "How many
+    patients had anemia?")."""
+    folded = fold(text)
+    return any(stem(folded[s:e]) not in _WHO for s, e in _term_positions(q, text))
 
 
 # A value in brackets after its label, as lists of results give them: "anemia (44%)",
