@@ -154,6 +154,9 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
         # a label is one line of one sentence: two joined sentences are no "label: value"
         ("Who funded the trial?",
          "The trial was funded by the Norwegian Research Council.\nTrial registration: ClinicalTrials.gov NCT01234567.", None),
+        # an amount counts nothing
+        ("How many patients were treated with r-FSH?",
+         "Patients treated with r-FSH required a 21.2% lower number of vials (75 IU) than patients treated with HP-uFSH.", None),
         # a share answers "how many" only where the sentence names what is counted
         ("How many patients were enrolled?", "53% of patients had high-risk cytogenetic mutations", None),
         ("How many patients had high-risk cytogenetics?", "53% of patients had high-risk cytogenetic mutations", "53%"),

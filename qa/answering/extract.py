@@ -188,6 +188,9 @@ _GLUED_BEFORE = re.compile(r"(?:[.\d]|[A-Za-z]-)$")
 _GLUED_AFTER = re.compile(r"-(?!fold\b)[A-Za-z]")
 
 
+_RELATIVE = re.compile(r"\s*(?:lower|higher|more|less|fewer|greater|smaller|larger|reduction|increase|decrease|drop|rise)\b", re.I)
+_NOT_A_COUNT_AFTER = r"\s*(?:%|\.\d|-[a-z]|[-\s]*(?:days?|weeks?|months?|years?|hours?|mg|g|kg|mcg|µg|μg|ml|IU|mmol|units?)\b)"
+"""What follows a number that measures something other than how many."""
 _RATIO_PART = re.compile(r"\s?:\s?\d")
 _RATIO_PART_BEFORE = re.compile(r"\d\s?:\s?$")
 
@@ -305,11 +308,11 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
         found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip() and m.group().strip() not in given
                  and _is_value(text, m.start(), m.end()) and not _LEVEL.match(text, m.end())]
         if kind == "count":
-            # A count is not a percentage, a year, a decimal measure, a duration, or the
-            # first half of a compound ("two-sided", "one-way", "5-point scale").
+            # A count is not a percentage, a year, a decimal measure, a duration, an amount
+            # ("75 IU", "20 mg"), or the first half of a compound ("two-sided", "5-point scale").
             found = [
                 m for m in found
-                if not re.match(r"\s*(?:%|\.\d|-[a-z]|[-\s]*(?:days?|weeks?|months?|years?|mg)\b)", text[m.end() : m.end() + 8], re.I)
+                if not re.match(_NOT_A_COUNT_AFTER, text[m.end() : m.end() + 8], re.I)
                 and not re.fullmatch(r"(?:19|20)\d\d(?:\s*(?:[–-]|to)\s*(?:19|20)\d\d)?", m.group())  # a year, or years
                 # a P value or a significance level (a mean count may be 6.7; "0.3 million people" counts)
                 and not (_FRACTION.match(text, m.start()) and not re.search(r"[a-z]", m.group(), re.I))
@@ -321,7 +324,9 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
         if not found and kind == "count" and _names_what_is_counted(q, text):
             # "How many patients had anemia?" is often answered by a share: "anemia (44%)";
             # not "How many patients were enrolled?" by "53% of patients had ...".
-            found, value_first = list(PATTERNS["percent"].finditer(text)), False
+            # (A share of them, not a relative difference: "21.2% lower number of vials".)
+            found = [m for m in PATTERNS["percent"].finditer(text) if not _RELATIVE.match(text, m.end())]
+            value_first = False
         labels = _labels(text)
         if labels:
             wanted = _wanted(q)
