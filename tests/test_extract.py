@@ -154,6 +154,11 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
         # a label is one line of one sentence: two joined sentences are no "label: value"
         ("Who funded the trial?",
          "The trial was funded by the Norwegian Research Council.\nTrial registration: ClinicalTrials.gov NCT01234567.", None),
+        # an age is no length of time
+        ("How long was the follow-up?", "Participants were eligible if aged 12-16 years and had knee pain.", None),
+        ("How long was the follow-up?", "Patients aged 65 years or older were followed up for 12 months.", "12 months"),
+        ("How long did treatment last?", "Women delivering before 37 weeks of gestation were excluded.", None),
+        ("How long was the follow-up?", "Ethical approval was granted to increase the age range to 7-16 years.", None),
         # an amount counts nothing
         ("How many patients were treated with r-FSH?",
          "Patients treated with r-FSH required a 21.2% lower number of vials (75 IU) than patients treated with HP-uFSH.", None),

@@ -188,6 +188,8 @@ _GLUED_BEFORE = re.compile(r"(?:[.\d]|[A-Za-z]-)$")
 _GLUED_AFTER = re.compile(r"-(?!fold\b)[A-Za-z]")
 
 
+_AGE_BEFORE = re.compile(r"\bage[ds]?\b(?:\s+(?:range|group|limit))?(?:\s+(?:of|between|from|to|over|under|above|below))?\s*[:=]?\s*$", re.I)
+_AGE_AFTER = re.compile(r"\s*(?:old|of age|of gestation|gestation|or older|or younger)\b", re.I)
 _RELATIVE = re.compile(r"\s*(?:lower|higher|more|less|fewer|greater|smaller|larger|reduction|increase|decrease|drop|rise)\b", re.I)
 _NOT_A_COUNT_AFTER = r"\s*(?:%|\.\d|-[a-z]|[-\s]*(?:days?|weeks?|months?|years?|hours?|mg|g|kg|mcg|µg|μg|ml|IU|mmol|units?)\b)"
 """What follows a number that measures something other than how many."""
@@ -307,6 +309,10 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
         given = set(re.findall(r"\d+(?:\.\d+)?", q.text))
         found = [m for m in PATTERNS[kind].finditer(text) if m.group().strip() and m.group().strip() not in given
                  and _is_value(text, m.start(), m.end()) and not _LEVEL.match(text, m.end())]
+        if kind == "duration":
+            # An age is no length of time: "aged 12-16 years", "65 years or older", "37 weeks of gestation".
+            found = [m for m in found if not _AGE_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
+                     and not _AGE_AFTER.match(text, m.end())]
         if kind == "count":
             # A count is not a percentage, a year, a decimal measure, a duration, an amount
             # ("75 IU", "20 mg"), or the first half of a compound ("two-sided", "5-point scale").
