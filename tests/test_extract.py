@@ -162,6 +162,10 @@ def test_comparisons_and_pieces_of_numbers_give_no_value(question: str, text: st
         # an amount counts nothing
         ("How many patients were treated with r-FSH?",
          "Patients treated with r-FSH required a 21.2% lower number of vials (75 IU) than patients treated with HP-uFSH.", None),
+        # number words make one number ("Seven hundred and fifty", "Twenty-nine")
+        ("How many participants were randomised?",
+         "Seven hundred and fifty patients were randomized and 712 patients were followed.", "Seven hundred and fifty patients"),
+        ("How many children completed the trial?", "Twenty-nine children completed the trial.", "Twenty-nine children"),
         # a share answers "how many" only where the sentence names what is counted
         ("How many patients were enrolled?", "53% of patients had high-risk cytogenetic mutations", None),
         ("How many patients had high-risk cytogenetics?", "53% of patients had high-risk cytogenetic mutations", "53%"),

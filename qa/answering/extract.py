@@ -15,10 +15,12 @@ from qa.answering.query import INTERVAL_LEVEL, REGISTRY_NUMBER, Query, is_compar
 from qa.reading.abbreviations import find_abbreviations
 from qa.text import STOPWORDS, fold, stem, terms
 
-# digits, with commas or (thin) spaces between thousands ("80,793", "250 000"), and number words
+# digits, with commas or (thin) spaces between thousands ("80,793", "250 000"), and number
+# words, compounds included ("Seven hundred and fifty", "twenty-nine")
+_WORD_NUM = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+             r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b")
 _NUM = (r"(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u2009\u202f\u00a0]\d{3})+(?![\d,])|\d+)(?:\.\d+)?|"
-        r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-        r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b)")
+        rf"{_WORD_NUM}(?:[\s-]+(?:hundred|thousand)\b)?(?:(?:[\s-]+|\s+and\s+){_WORD_NUM})?)")
 _PAREN = r"(?:\s*\((?:95%\s*CI|CI|range|IQR|interquartile range|SD|±)[^()]{0,40}\))?"
 # a mean's spread written after it: "57.7±12.6 years", "33.7 ± 8.1"
 _SPREAD = r"(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?"
