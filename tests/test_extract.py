@@ -261,3 +261,24 @@ def test_of_two_sentences_the_value_comes_from_the_one_about_the_question(questi
 )
 def test_a_registration_question_is_answered_with_the_registry_number(question: str, text: str, answer: str) -> None:
     assert read(question, text) == answer
+
+
+OS_OF_RESPONDERS = "Patients who had a response (minimal/partial/complete) had median overall survival of 15.6 months"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        # a value of one group is read off only when the question names that group
+        ("What was the median overall survival?", OS_OF_RESPONDERS, None),
+        ("How long did responders survive?", OS_OF_RESPONDERS, "15.6 months"),
+        ("What was OS in patients who responded?", OS_OF_RESPONDERS, "15.6 months"),
+        ("What was the median DoR?", "Median duration of response in responders (n=32): 4.4 months (95% CI, 3.7–10.8)",
+         "4.4 months (95% CI, 3.7–10.8)"),
+        ("What was the median age?", "Patients with severe disease had a median age of 62 years.", None),
+        ("What was the median age of patients with severe disease?", "Patients with severe disease had a median age of 62 years.",
+         "62 years"),
+    ],
+)
+def test_a_group_s_value_answers_only_for_that_group(question: str, text: str, answer: str | None) -> None:
+    assert read(question, text) == answer

@@ -192,6 +192,23 @@ _GLUED_AFTER = re.compile(r"-(?!fold\b)[A-Za-z]")
 
 _AGE_BEFORE = re.compile(r"\bage[ds]?\b(?:\s+(?:range|group|limit))?(?:\s+(?:of|between|from|to|over|under|above|below))?\s*[:=]?\s*$", re.I)
 _AGE_AFTER = re.compile(r"\s*(?:old|of age|of gestation|gestation|or older|or younger)\b", re.I)
+_GROUP = re.compile(r"\b(?:patients|participants|subjects|those|people|women|men|children|adults)\s+"
+                    r"(?:who|with|without|in whom|receiving)\s+((?:[\w-]+\s+){0,3}[\w-]+)|"
+                    r"\b(?:in|among)\s+((?:non-?)?responders)\b", re.I)
+"""A sentence's subject narrowed to a group: "Patients who had a response ...", "in responders"."""
+
+
+def _of_a_group_not_asked(q: Query, text: str) -> bool:
+    """The sentence reports a group that the question does not name: its value would be
+    read as everyone's."""
+    asked = fold(f"{q.text} {q.dense_text}")  # abbreviations spelled out: "DoR" names responses
+    for m in _GROUP.finditer(text):
+        words = [w for w in terms(m.group(1) or m.group(2)) if len(w) >= 4]
+        if words and not any(w[:5] in asked for w in words):
+            return True
+    return False
+
+
 _RELATIVE = re.compile(r"\s*(?:lower|higher|more|less|fewer|greater|smaller|larger|reduction|increase|decrease|drop|rise)\b", re.I)
 _NOT_A_COUNT_AFTER = r"\s*(?:%|\.\d|-[a-z]|[-\s]*(?:days?|weeks?|months?|years?|hours?|mg|g|kg|mcg|µg|μg|ml|IU|mmol|units?)\b)"
 """What follows a number that measures something other than how many."""
@@ -281,6 +298,8 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
     stands = _STANDS_FOR.search(q.text)
     if stands:
         return _long_form(stands.group(1) or stands.group(2), text)
+    if _of_a_group_not_asked(q, text):
+        return None  # "15.6 months" is the survival of responders, not "the median overall survival"
     positions = _term_positions(q, text)
     kind = q.answer_type
     if kind == "reason":
