@@ -30,7 +30,7 @@ async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await ready(pilot)
             await ask(pilot, "What was the median duration of response?")
-            await ask(pilot, "and the overall survival?")
+            await ask(pilot, "and the overall survival of responders?")
             await pilot.press("tab", "enter")
             await wait_for(pilot, lambda: app.passage.settled, "the passage")  # type: ignore[attr-defined]
             app.save_screenshot("chat.svg", path=str(REPO / "docs"))

@@ -63,12 +63,14 @@ def test_follow_up_is_searched_in_context_and_cites_overall_survival(make_chat) 
     async def scenario(pilot: Pilot) -> None:
         await ready(pilot)
         await ask(pilot, "What was the median duration of response?")
-        turn = await ask(pilot, "and the overall survival?", type_it=True)
+        # Responders' survival: the one value the article gives (asked of everyone, the
+        # sentence is cited but no value is read off it).
+        turn = await ask(pilot, "and the overall survival of responders?", type_it=True)
         assert turn.answer is not None and not turn.answer.abstained
         assert turn.answer.citations[0].text.endswith(OS_END)
         assert turn.answer.answer == "15.6 months"
         shown = screen_text(turn)
-        assert "searched: What was the median overall survival?" in shown
+        assert "searched: What was the median overall survival of responders?" in shown
         assert shown.index("searched:") < shown.index("[1]")
         assert highlighted_text(turn.citations[0]) == "15.6 months"
 

@@ -20,7 +20,7 @@ from .conftest import SIZE, ask, ready, wait_for
 async def _answered(pilot: Pilot) -> None:
     await ready(pilot)
     await ask(pilot, "What was the median duration of response?")
-    await ask(pilot, "and the overall survival?")
+    await ask(pilot, "and the overall survival of responders?")
 
 
 def test_empty(snap_compare, make_chat) -> None:
