@@ -16,7 +16,8 @@ What each row measures (training/ says how the weights were made):
   (a cross-encoder, not shipped: docs/models.md) trained, before anything was measured on it,
   storm_fresh7.jsonl while the fresh sets before it were tried as training data (not kept),
   storm_fresh8.jsonl while the confidence trained on answer-removed rows (not kept),
-  storm_fresh9.jsonl after the reference-list and registration changes, before they were measured on it;
+  storm_fresh9.jsonl after the reference-list and registration changes, before they were measured on it,
+  storm_fresh10.jsonl after the confidence's value-read input was coded, before it was measured;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
