@@ -100,7 +100,7 @@ def candidate_groups(workdir: Path, sets: Corpora) -> dict[str, list]:
     # the questions are part of the key: a changed question file must not reuse stale groups
     asked = hashlib.sha256("\n".join(f"{q.id}\t{q.text}" for _, _, qs in sets.values() for q in qs).encode()).hexdigest()
     encoders = [Path(os.environ["QA_WEIGHTS"]), *covidqa_encoders(workdir)]
-    key = (os.environ["QA_WEIGHTS"], [_digest(d / "encoder.safetensors") for d in encoders], FEATURES, LEXICAL_VERSION, asked)
+    key = (os.environ["QA_WEIGHTS"], [_digest(d / "encoder.safetensors") for d in encoders], FEATURES, LEXICAL_VERSION, asked, _source())
     if cache.exists():
         saved = pickle.loads(cache.read_bytes())
         if saved["key"] == key:
@@ -133,6 +133,18 @@ def _digest(path: Path) -> str:
     from qa.index.adapters import digest
 
     return digest(path) if path.exists() else ""
+
+
+def _source() -> str:
+    """A digest of qa's code: which units are candidates and what their features are is
+    decided there (a reference filter, say), and stale groups would train on the old code."""
+    import qa
+
+    root = Path(qa.__file__).parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def _article(g) -> str:  # type: ignore[no-untyped-def]
