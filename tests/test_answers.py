@@ -50,21 +50,24 @@ def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
             assert storm_engine.document_text(c.doc)[c.start : c.end] == c.text
         right += any(s in a.citations[0].text for s in g["gold"])
     assert right / len(answerable) >= 0.90
-    # What the learned confidence does today (bench/accuracy.py, training fold: 9.5%
-    # of these answerable questions refused, 76.2% of the unanswerable ones): a guard
+    # What the learned confidence does today (bench/accuracy.py, training fold: 13.3%
+    # of these answerable questions refused, 81.0% of the unanswerable ones): a guard
     # against getting worse, not the target (the next test). This set trains the
     # ranker and the confidence, so its scores here are in-sample. The encoder trained
     # on COVID-QA as well and the confidence over all its features moved it from 8.6%
     # and 85.7%; the logistic confidence of the spelling change from 5.7% and 76.2%;
     # the ranker as the mean of its fold models from 7.6%, while held out the seven
     # fresh STORM sets' answerable questions refused fell from 31 to 30 of 219 and
-    # their unanswerable ones abstained on rose from 25 to 29 of 58 (README).
-    assert sum(a.abstained for a in answers) / len(answerable) <= 0.10
+    # their unanswerable ones abstained on rose from 25 to 29 of 58 (README); the rerun on
+    # the reference-list and drug-name changes from 9.5% and 76.2%, while held out the ten
+    # fresh sets' answerable questions refused went from 36 to 49 of 317 and their
+    # unanswerable ones abstained on from 48 to 55 of 82 (docs/models.md).
+    assert sum(a.abstained for a in answers) / len(answerable) <= 0.14
     unanswerable = storm_engine.ask_many([g["question"] for g in gold if not g["gold"]])
-    assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.75
+    assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.80
 
 
-@pytest.mark.xfail(strict=True, reason="76% of the unanswerable questions abstained on at 9.5% answerable refused, not 80% at 3% (issue 12)")
+@pytest.mark.xfail(strict=True, reason="81% of the unanswerable questions abstained on at 13.3% answerable refused, not 80% at 3% (issue 12)")
 def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
     gold = [json.loads(line) for line in GOLD.read_text("utf-8").splitlines() if line.strip()]
     answers = storm_engine.ask_many([g["question"] for g in gold if g["gold"]])
@@ -78,7 +81,7 @@ def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
     [
         pytest.param(
             "What proportion of patients were male?",  # "male": a word the article never uses
-            marks=pytest.mark.xfail(strict=True, reason="answered '53%' (of high-risk cytogenetics) at 0.76 (0.81 before the spelling "
+            marks=pytest.mark.xfail(strict=True, reason="answered '53%' (of high-risk cytogenetics) at 0.67 (0.81 before the spelling "
                                     "change; abstained at 0.28 before the encoder trained on COVID-QA too; issue 12)"),
         ),
         "How many patients required a dose reduction?",
