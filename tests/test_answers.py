@@ -53,15 +53,8 @@ def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
     # What the learned confidence does today (bench/accuracy.py, training fold: 13.3%
     # of these answerable questions refused, 81.0% of the unanswerable ones): a guard
     # against getting worse, not the target (the next test). This set trains the
-    # ranker and the confidence, so its scores here are in-sample. The encoder trained
-    # on COVID-QA as well and the confidence over all its features moved it from 8.6%
-    # and 85.7%; the logistic confidence of the spelling change from 5.7% and 76.2%;
-    # the ranker as the mean of its fold models from 7.6%, while held out the seven
-    # fresh STORM sets' answerable questions refused fell from 31 to 30 of 219 and
-    # their unanswerable ones abstained on rose from 25 to 29 of 58 (README); the rerun on
-    # the reference-list and drug-name changes from 9.5% and 76.2%, while held out the ten
-    # fresh sets' answerable questions refused went from 36 to 49 of 317 and their
-    # unanswerable ones abstained on from 48 to 55 of 82 (docs/models.md).
+    # ranker and the confidence, so its scores here are in-sample; each retraining that
+    # moved them, and what it did held out, is in docs/models.md.
     assert sum(a.abstained for a in answers) / len(answerable) <= 0.14
     unanswerable = storm_engine.ask_many([g["question"] for g in gold if not g["gold"]])
     assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.80
