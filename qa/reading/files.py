@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -114,6 +115,23 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     return data.decode("latin-1"), "latin-1"
+
+
+_DECLARED_CHARSET = re.compile(rb"<meta[^>]+charset\s*=|<\?xml[^>]+encoding\s*=", re.IGNORECASE)
+
+
+def html_encoding(data: bytes) -> str | None:
+    """The encoding to read an HTML page in, or None where the page declares its own
+    (a byte-order mark, a <meta> charset, an XML declaration) and the parser follows it.
+    An undeclared page is UTF-8 where its bytes are, else cp1252: the parser's own
+    default, Latin-1, would turn "1970’s" into "1970â\x80\x99s"."""
+    if data[:3] == b"\xef\xbb\xbf" or data[:2] in _UTF16_BOMS or _DECLARED_CHARSET.search(data[:4096]):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
 
 
 def looks_binary(data: bytes) -> bool:

@@ -18,6 +18,7 @@ from lxml import etree
 
 from qa.reading import tables
 from qa.reading.document import Builder, Document, ReadError, ReadLimits, check_size, guarded, squash
+from qa.reading.files import html_encoding
 from qa.reading.markup import Inline, looks_like_marker
 
 _DROP = frozenset({"script", "style", "noscript", "template", "nav", "aside", "form", "button", "input", "select",
@@ -325,7 +326,8 @@ def _read(data: bytes, name: str, limits: ReadLimits) -> Document:
     check_size(data, name, limits)
     if not data.strip():
         raise ReadError(f"{name} is empty")
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False)
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False,
+                                  encoding=html_encoding(data))
     try:
         root = lxml.html.document_fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:

@@ -70,3 +70,20 @@ def test_loose_caption_and_title_outside_the_text_container() -> None:
     assert block_texts(doc)[3:6] == ["Table 1. Baseline data", "Item | A | B", "Age | 50 | 52"]
     assert doc.blocks[5].context == "Table 1: Baseline data — Item | A | B"
     assert "More text after the table." in block_texts(doc, "paragraph")
+
+
+@pytest.mark.parametrize(
+    ("charset", "encoding"),
+    [
+        ("", "utf-8"),  # saved without a declaration: UTF-8 where the bytes are
+        ("", "cp1252"),  # ... else the Windows code page, as browsers read it
+        ('<meta charset="iso-8859-1">', "latin-1"),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=utf-8">', "utf-8"),
+    ],
+)
+def test_the_page_is_read_in_its_encoding(charset: str, encoding: str) -> None:
+    sentence = "Since the 1970’s, doses of 12 µg were given." if encoding != "latin-1" else "Doses of 12 µg were given à jeun."
+    page = f"<html><head>{charset}</head><body><article><h1>A trial</h1><p>{sentence}</p></article></body></html>"
+    doc = read_html(page.encode(encoding), "page.html")
+    check_document(doc)
+    assert block_texts(doc, "paragraph") == [sentence]
