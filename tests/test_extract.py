@@ -282,3 +282,17 @@ OS_OF_RESPONDERS = "Patients who had a response (minimal/partial/complete) had m
 )
 def test_a_group_s_value_answers_only_for_that_group(question: str, text: str, answer: str | None) -> None:
     assert read(question, text) == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # "40/46" is 40 of 46: read whole, never the group size alone
+        ("How many patients on hydrotherapy felt much better?", "40/46"),
+        ("How many patients given land exercise felt much better?", "19/40"),
+    ],
+)
+def test_a_count_of_a_group_is_read_with_its_group(question: str, answer: str) -> None:
+    text = ("Significantly more patients treated with hydrotherapy (40/46, 87%) felt much better or very much better "
+            "than the patients treated with land exercise (19/40, 47.5%), p < 0.001 Fisher's exact test.")
+    assert read(question, text) == answer

@@ -31,8 +31,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"{_NUM}(?:\s*(?:[–-]|to)\s*{_NUM})?{_SPREAD}(?:\s*|-)(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|cycles?)\b(?:\s+cycles?\b)?{_PAREN}", re.I
     ),
     "percent": re.compile(rf"\d+(?:\.\d+)?\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?%{_PCT_PAREN}"),
+    # "40/46": how many of how many, read whole (the 46 alone is the group, not the count)
     "count": re.compile(
-        rf"\bn\s*=\s*\d[\d,]*|\b{_NUM}(?:\s*(?:[–-]|to)\s*{_NUM})?(?:\s+(?:thousand|million|billion))?(?:\s*\(\d+(?:\.\d+)?%\))?(?:\s+(?:[a-z-]+\s+){{0,2}}?(?:[a-z]+-)?(?:patients|participants|cases|subjects|deaths|people|persons|individuals|children|adults|countries|studies|responses|responders|samples|proteins|genes|sites|centres|centers|hospitals))?",
+        rf"\bn\s*=\s*\d[\d,]*|(?<![/\d.])\d+/\d+(?![/\d])(?:\s*\(\d+(?:\.\d+)?%\))?|\b{_NUM}(?:\s*(?:[–-]|to)\s*{_NUM})?(?:\s+(?:thousand|million|billion))?(?:\s*\(\d+(?:\.\d+)?%\))?(?:\s+(?:[a-z-]+\s+){{0,2}}?(?:[a-z]+-)?(?:patients|participants|cases|subjects|deaths|people|persons|individuals|children|adults|countries|studies|responses|responders|samples|proteins|genes|sites|centres|centers|hospitals))?",
         re.I,
     ),
     "person": re.compile(
