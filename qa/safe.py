@@ -1,4 +1,5 @@
-"""Showing untrusted text on a terminal: control characters made visible.
+"""Showing text to people on a terminal: untrusted text with its control characters made
+visible, and counts in words.
 
 Document and question text may hold escape sequences; printed raw they would
 restyle or rewrite the terminal. C0/C1 controls (but newline and tab) become
@@ -54,3 +55,8 @@ def json_text(s: str) -> str:
 def no_surrogates(text: str) -> str:
     """text with lone surrogates (from undecodable bytes) replaced by U+FFFD."""
     return re.sub(r"[\ud800-\udfff]", "\ufffd", text)
+
+
+def plural(n: int, word: str) -> str:
+    """The count and the word, plural unless it is 1 ("1 document", "2 documents")."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -196,3 +196,11 @@ def test_index_folder_holds_no_pickles(corpus_copy: Path, tmp_path: Path) -> Non
             assert p.suffix in {".json", ".jsonl", ".npy", ".npz", ".index", ""}, p
             if p.suffix in (".npy",):
                 np.load(p, allow_pickle=False)
+
+
+def test_the_cli_reports_a_build_in_words(corpus_copy: Path, tmp_path: Path) -> None:
+    from qa.cli.output import describe
+
+    _, report = build(corpus_copy, tmp_path / "index", CountingEmbedder())
+    assert describe(report).startswith(f"Index built (no index yet): 1 document, {report.units} units; "
+                                       f"embedded {report.units} units from 1 changed document (")

@@ -363,3 +363,12 @@ def test_resume_after_sigkill_mid_run(storm_dirs, tmp_path: Path, capsys: pytest
     assert sorted(ids) == sorted(r["id"] for r in questions) and len(set(ids)) == len(ids) == 160
     by_id = {r["id"]: r["question"] for r in questions}
     assert all(r["question"] == by_id[r["id"]] for r in records)
+
+
+@pytest.mark.parametrize("command", ["ask", "batch", "grid"])
+@pytest.mark.parametrize(("k", "says"), [("0", "must be 1 or more"), ("-2", "must be 1 or more"), ("three", "expected a whole number")])
+def test_a_count_of_citations_below_one_is_a_usage_error(command: str, k: str, says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([command, "-k", k, "questions.txt"])
+    assert stop.value.code == 2
+    assert f"argument -k: {says}" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from qa.safe import json_text, one_line, printable
+from qa.safe import json_text, one_line, plural, printable
 
 if TYPE_CHECKING:
     from qa.index.build import BuildReport
@@ -41,14 +41,14 @@ def json_out(obj: Any) -> None:
 def describe(report: BuildReport) -> str:
     """What opening the index did, in one line."""
     if report.action == "loaded":
-        return f"Index up to date: {report.documents} documents, {report.units} units ({report.seconds:.2f} s)."
-    parts = [f"Index {report.action} ({report.reason}): {report.documents} documents, {report.units} units"]
+        return f"Index up to date: {plural(report.documents, 'document')}, {plural(report.units, 'unit')} ({report.seconds:.2f} s)."
+    parts = [f"Index {report.action} ({report.reason}): {plural(report.documents, 'document')}, {plural(report.units, 'unit')}"]
     if report.embedded_documents:
-        parts.append(f"embedded {report.embedded_units} units from {len(report.embedded_documents)} changed document(s)")
+        parts.append(f"embedded {plural(report.embedded_units, 'unit')} from {plural(len(report.embedded_documents), 'changed document')}")
     else:
         parts.append("no document needed re-embedding")
     if report.removed_documents:
-        parts.append(f"dropped {len(report.removed_documents)} removed document(s)")
+        parts.append(f"dropped {plural(len(report.removed_documents), 'removed document')}")
     return "; ".join(parts) + f" ({report.seconds:.1f} s)."
 
 

@@ -15,6 +15,17 @@ from qa.cli.show import cmd_list, cmd_show
 from qa.paths import default_corpus_dir
 
 
+def at_least_one(text: str) -> int:
+    """A count of citations: a whole number, 1 or more ("-k 0" would ask for no answer)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {n}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", type=Path, default=default_corpus_dir(), metavar="DIR",
@@ -37,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", parents=[common], help="answer one question",
                        description="Answer one question with numbered citations.")
     a.add_argument("question", nargs="+", help="the question (quote it)")
-    a.add_argument("-k", type=int, default=3, metavar="N", help="number of citations (default 3)")
+    a.add_argument("-k", type=at_least_one, default=3, metavar="N", help="number of citations (default 3)")
     a.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     a.add_argument("--doc", metavar="NAME", help="ask only this document: a corpus file (PMC59610.txt, or PMC59610) or a glob ('PMC5*')")
     a.set_defaults(func=cmd_ask)
@@ -51,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here instead of stdout")
     b.add_argument("--format", choices=["jsonl", "csv", "md"], help="output format (default: from OUT's extension, else jsonl)")
     b.add_argument("--resume", action="store_true", help="continue an interrupted run: skip questions already in OUT")
-    b.add_argument("-k", type=int, default=3, metavar="N", help="citations per question (default 3)")
+    b.add_argument("-k", type=at_least_one, default=3, metavar="N", help="citations per question (default 3)")
     b.add_argument("--doc", metavar="NAME", help="ask the rows that name no doc of this document (a corpus file or a glob) only")
     b.add_argument("--chunk", type=int, default=64, metavar="N", help=argparse.SUPPRESS)
     b.set_defaults(func=cmd_batch)
@@ -66,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", type=Path, metavar="OUT", help="the table: OUT.csv, OUT.xlsx, OUT.md or OUT.jsonl")
     g.add_argument("--format", choices=["csv", "xlsx", "md", "jsonl"], help="output format (default: from OUT's extension, else csv)")
     g.add_argument("--resume", action="store_true", help="continue an interrupted run: skip the cells already answered")
-    g.add_argument("-k", type=int, default=3, metavar="N", help="citations kept per cell in the jsonl records (default 3)")
+    g.add_argument("-k", type=at_least_one, default=3, metavar="N", help="citations kept per cell in the jsonl records (default 3)")
     g.add_argument("--chunk", type=int, default=64, metavar="N", help=argparse.SUPPRESS)
     g.set_defaults(func=cmd_grid)
 

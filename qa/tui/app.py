@@ -23,11 +23,12 @@ from textual.worker import get_current_worker
 from qa.answering.followup import understood
 from qa.config import Settings
 from qa.errors import QAError
+from qa.safe import plural
 from qa.tui.citation import CitationView, reference
 from qa.tui.commands import QACommands
 from qa.tui.export import conversation_markdown, export_path
 from qa.tui.help_screen import WELCOME, HelpScreen
-from qa.tui.loading import build_note, documents_listing, load, plural, run_until_cancelled
+from qa.tui.loading import build_note, documents_listing, load, run_until_cancelled
 from qa.tui.messages import AnswerFailed, AnswerReady, EngineFailed, EngineProgress, EngineReady, IndexLoaded
 from qa.tui.opening import cited_document
 from qa.tui.passage_pane import PassagePane

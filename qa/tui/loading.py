@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.message import Message
 
 from qa.errors import QAError
+from qa.safe import plural
 from qa.tui.messages import EngineFailed, EngineProgress, EngineReady, IndexLoaded
 from qa.tui.safe_text import literal, one_line
 
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
     from qa.index.manifest import DocInfo
 
 DOCUMENTS_LISTED = 200
-
-
-def plural(n: int, word: str) -> str:
-    """The count and the word, plural unless it is 1 ("1 document", "2 documents")."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def run_until_cancelled(job: Callable[[], None], cancelled: Callable[[], bool]) -> None:

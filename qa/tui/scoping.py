@@ -25,7 +25,7 @@ from textual.app import App
 from textual.notifications import SeverityLevel
 
 from qa.errors import QAError
-from qa.tui.loading import plural
+from qa.safe import plural
 from qa.tui.path_prompt import PathPrompt
 from qa.tui.safe_text import clean, one_line
 from qa.tui.status_line import StatusLine
