@@ -372,3 +372,13 @@ def test_a_count_of_citations_below_one_is_a_usage_error(command: str, k: str, s
         main([command, "-k", k, "questions.txt"])
     assert stop.value.code == 2
     assert f"argument -k: {says}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["--corpus", "trials"], ["chat", "--corpus", "trials"]])
+def test_qa_with_options_and_no_command_opens_the_chat(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa.cli.parser
+
+    opened: list[Path] = []
+    monkeypatch.setattr(qa.cli.parser, "cmd_chat", lambda args: opened.append(args.corpus) or 0)
+    assert main(argv) == 0
+    assert opened == [Path("trials") if argv else qa.cli.parser.default_corpus_dir()]

@@ -42,6 +42,9 @@ def _robust_streams() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run `qa` with these arguments (default: the command line); the exit status."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["chat", *argv]  # `qa --corpus trials` opens the chat, as `qa` alone does
     args = parser.parse_args(argv)
     if getattr(args, "corpus", None) is not None and getattr(args, "index", None) is None:
         args.index = index_dir_for(args.corpus)

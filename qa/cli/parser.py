@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qa",
         description="Cited answers from clinical and scientific articles, offline. "
         "Every answer quotes the source sentence verbatim with its document and character offsets.",
-        epilog="Run `qa` alone to open the chat. `qa COMMAND --help` describes a command.",
+        epilog="Run `qa` alone, or `qa --corpus DIR`, to open the chat. `qa COMMAND --help` describes a command.",
     )
     p.add_argument("--version", action="version", version=f"qa {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
