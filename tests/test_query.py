@@ -17,6 +17,9 @@ from qa.text import terms
         ("What fraction of patients responded to treatment?", "percent"),
         ("Why did most patients discontinue selinexor?", "reason"),
         ("Who led the trial?", "person"),
+        # a funder is an organisation: no person's name answers it ("Ajai Chari" led STORM)
+        ("Who funded the trial (funding source or grant)?", None),
+        ("Who was the study sponsored by?", None),
         ("When was the study published?", "date"),
         ("What dose of selinexor was given?", "dose"),
         ("What is XPO1?", None),

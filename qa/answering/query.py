@@ -31,7 +31,8 @@ ANSWER_TYPES: dict[str, re.Pattern[str]] = {
         r"\bproportion\b|\bhow (?:common|frequent)\b|\bresponse rate\b|\bwhat share\b|\b(?:mortality|fatality|attack|positivity) rate\b|\brate of\b"
     ),
     "count": re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b|\bsample size\b"),
-    "person": re.compile(r"^\s*(?:who|whom)\b|\bwho (?:led|conducted|wrote|ran|authored|discovered|first)\b|\bwhich (?:authors?|investigators?|researchers?|scientists?)\b"),
+    # a funder or sponsor is an organisation, not the person who led the trial
+    "person": re.compile(r"^(?!.*\b(?:fund\w*|sponsor\w*|financ\w*|grants?)\b)\s*(?:who|whom)\b|\bwho (?:led|conducted|wrote|ran|authored|discovered|first)\b|\bwhich (?:authors?|investigators?|researchers?|scientists?)\b"),
     "date": re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what year\b|\bwhen (?:was|were|did)\b"),
     "registration": re.compile(
         r"^(?!.*\bhow many\b).*(?:\bregist(?:ration|ry|ries|er|ered)\b|\bclinicaltrials?(?:\.gov)?\b|\bnct\b|\bisrctn\b|"
