@@ -67,6 +67,53 @@ def test_markdown_headings_and_nested_lists() -> None:
     assert all(text[u.start : u.end] == u.text for u in units)
 
 
+PIPE_TABLE = """# Trial
+
+## Results
+
+Weight fell in every arm.
+Table 2. Outcomes at week 72
+
+| Outcome | 5 mg | 15 mg | Placebo |
+|:---|---:|---:|---:|
+| Mean change in body weight | -15.0% | -20.9% | -3.1% |
+|Weight reduction of 5% or more|85%|91%|35%|
+
+A line with a | in it is no table.
+"""
+
+
+def test_a_markdown_pipe_table_is_read_row_by_row() -> None:
+    from qa.reading.plain import read_text
+
+    doc = read_text(PIPE_TABLE, "markdown")
+    blocks = [(b.kind, PIPE_TABLE[b.start : b.end], b.table, b.context) for b in doc.blocks]
+    base = "Table 2: Outcomes at week 72"
+    assert blocks[2:] == [
+        ("paragraph", "Weight fell in every arm.", None, ""),
+        ("caption", "Table 2. Outcomes at week 72", "Table 2", ""),
+        ("row", "Outcome | 5 mg | 15 mg | Placebo", "Table 2", base),
+        ("row", "Mean change in body weight | -15.0% | -20.9% | -3.1%", "Table 2", f"{base} — Outcome | 5 mg | 15 mg | Placebo"),
+        ("row", "Weight reduction of 5% or more|85%|91%|35%", "Table 2", f"{base} — Outcome | 5 mg | 15 mg | Placebo"),
+        ("paragraph", "A line with a | in it is no table.", None, ""),
+    ]
+
+
+def test_a_pipe_table_without_a_caption_is_numbered_and_its_cells_answer() -> None:
+    from qa.answering.extract import short_answer
+    from qa.answering.query import analyse
+    from qa.reading.plain import read_text
+
+    text = "Results\n\nArm | Responders\n--- | ---\nDrug | 12 of 40\nPlacebo | 3 of 41\n"
+    rows = [b for b in read_text(text, "markdown").blocks if b.kind == "row"]
+    assert [(text[b.start : b.end], b.table) for b in rows] == [
+        ("Arm | Responders", "Table 1"), ("Drug | 12 of 40", "Table 1"), ("Placebo | 3 of 41", "Table 1")]
+    row = "Mean change in body weight | -15.0% | -20.9% | -3.1%"
+    span = short_answer(analyse("What was the mean weight change with placebo?"), row,
+                        "Table 2: Outcomes — Outcome | 5 mg | 15 mg | Placebo")
+    assert span is not None and row[span[0] : span[1]] == "-3.1%"
+
+
 def test_decoding_falls_back_and_says_which_encoding() -> None:
     assert decode("naïve".encode()) == ("naïve", "utf-8")
     text, enc = decode("café – 5 µg".encode("cp1252"))

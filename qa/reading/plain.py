@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qa.reading.document import Block, Document
-from qa.reading.plaintables import find_table
+from qa.reading.plaintables import find_pipe_table, find_table
 
 _BULLET = re.compile(r"(?:[•◦▪▫‣⁃∙·●○■□–—*+-]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])\s+")
 _NUMBERED = re.compile(r"\(?\d{1,3}[.)]\s+")
@@ -153,6 +153,7 @@ def blocks(text: str) -> Iterator[Block]:
     title_next = False  # after a "TITLE:" label line
     para: list[_Line] = []
     skip_to = 0
+    tables = 0
 
     def blank(i: int) -> bool:
         return i < 0 or i >= len(lines) or lines[i].content_start >= lines[i].end
@@ -187,11 +188,15 @@ def blocks(text: str) -> Iterator[Block]:
             yield from flush()
             continue
         table = find_table(text, spans, i) if ln.indent == 0 else None
+        if table is None and ln.indent == 0:
+            table = find_pipe_table(text, spans, i, tables + 1)
         if table is not None:
             yield from flush()
             body_started = True
+            tables += 1
             here = section()
-            yield Block(*table.caption, "caption", here, table=table.label)
+            if table.caption is not None:
+                yield Block(*table.caption, "caption", here, table=table.label)
             yield Block(*table.header, "row", here, table=table.label, context=table.base)
             for a, b in table.rows:
                 yield Block(a, b, "row", here, table=table.label, context=table.context)

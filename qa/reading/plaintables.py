@@ -8,6 +8,11 @@ the lines before the first value cell except the last (that one is the first
 row's label), and from there on every row is that many cells, a label first
 and then values, for at least MIN_ROWS rows. A region that does not fit stays
 ordinary text. Every row is text[start:end] of the original, newlines and all.
+
+Markdown's pipe tables (a header line, a delimiter line such as `|---|:--:|`,
+then a line per row) are read as they are written: a row is quoted from its
+first cell to its last, the outer pipes left out, so that its cells stand
+between " | " as in every other reader's rows.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ class PlainTable:
     """A table found in plain text: line indices and the spans of its parts."""
 
     label: str
-    caption: tuple[int, int]
+    caption: tuple[int, int] | None
+    """The caption line's span; None for a pipe table without one."""
     header: tuple[int, int]
     rows: list[tuple[int, int]] = field(default_factory=list)
     base: str = ""
@@ -82,3 +88,59 @@ def find_table(text: str, lines: list[tuple[int, int]], i: int) -> PlainTable | 
     context = f"{base} — {CELL_SEPARATOR.join(headers)}"
     header = (lines[i + 1][0], lines[i + width][1])
     return PlainTable(label, (s, e), header, rows, base, context, k)
+
+
+_DELIMITER = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")
+_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def _pipe_cells(text: str, start: int, end: int) -> tuple[int, int, list[str]]:
+    """A pipe-table line's span without its outer pipes, and its cells."""
+    while start < end and text[start] in "| \t":
+        start += 1
+    while end > start and text[end - 1] in "| \t" and text[end - 2 : end] != "\\|":
+        end -= 1
+    return start, end, [c.strip() for c in _PIPE.split(text[start:end])]
+
+
+def find_pipe_table(text: str, lines: list[tuple[int, int]], i: int, ordinal: int) -> PlainTable | None:
+    """The Markdown pipe table that line i opens, or None. Line i is its header, or a
+    caption line ("Table 2. Outcomes") with the header next (a blank line between
+    allowed), which gives the table its label; a table without one is "Table {ordinal}",
+    as an unlabelled table in HTML is."""
+    s, e = lines[i]
+    caption: tuple[int, int] | None = None
+    label, shown = f"Table {ordinal}", ""
+    m = _CAPTION.match(text, s, e)
+    if m:
+        head = next((j for j in (i + 1, i + 2) if j < len(lines) and lines[j][0] < lines[j][1]), None)
+        if head is None:
+            return None
+        caption, label = (s, e), m.group(1)
+        shown = text[m.end() : e].strip(" .:—-*_")
+        if len(shown) > MAX_CONTEXT_CAPTION:
+            shown = shown[:MAX_CONTEXT_CAPTION].rsplit(" ", 1)[0] + "…"
+        s, e = lines[head]
+    else:
+        head = i
+    if head + 1 >= len(lines) or "|" not in text[s:e]:
+        return None
+    ds, de = lines[head + 1]
+    if not _DELIMITER.fullmatch(text, ds, de) or "|" not in text[ds:de]:
+        return None
+    hs, he, headers = _pipe_cells(text, s, e)
+    width = len(_PIPE.split(text[ds:de].strip().strip("|")))
+    if len(headers) != width or width < 2:
+        return None
+    rows: list[tuple[int, int]] = []
+    k = head + 2
+    while k < len(lines) and lines[k][0] < lines[k][1] and "|" in text[lines[k][0] : lines[k][1]]:
+        rs, re_, _ = _pipe_cells(text, *lines[k])
+        if rs < re_:
+            rows.append((rs, re_))
+        k += 1
+    if not rows:
+        return None
+    base = f"{label}: {shown}" if shown else label
+    context = f"{base} — {CELL_SEPARATOR.join(h for h in headers if h)}"
+    return PlainTable(label, caption, (hs, he), rows, base, context, k)
