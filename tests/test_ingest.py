@@ -108,6 +108,10 @@ def test_a_pipe_table_without_a_caption_is_numbered_and_its_cells_answer() -> No
     rows = [b for b in read_text(text, "markdown").blocks if b.kind == "row"]
     assert [(text[b.start : b.end], b.table) for b in rows] == [
         ("Arm | Responders", "Table 1"), ("Drug | 12 of 40", "Table 1"), ("Placebo | 3 of 41", "Table 1")]
+    corner = "|  | 5 mg | Placebo |\n|---|---|---|\n| Nausea | 12% | 4% |\n"
+    rows = [b for b in read_text(corner, "markdown").blocks if b.kind == "row"]
+    assert [corner[b.start : b.end] for b in rows] == ["| 5 mg | Placebo", "Nausea | 12% | 4%"]
+    assert rows[1].context == "Table 1 — 5 mg | Placebo"
     row = "Mean change in body weight | -15.0% | -20.9% | -3.1%"
     span = short_answer(analyse("What was the mean weight change with placebo?"), row,
                         "Table 2: Outcomes — Outcome | 5 mg | 15 mg | Placebo")

@@ -95,12 +95,18 @@ _PIPE = re.compile(r"(?<!\\)\|")
 
 
 def _pipe_cells(text: str, start: int, end: int) -> tuple[int, int, list[str]]:
-    """A pipe-table line's span without its outer pipes, and its cells."""
-    while start < end and text[start] in "| \t":
+    """A pipe-table line's span without its outer pipes, and its cells (an empty first
+    cell, the corner above a column of labels, is kept: "|  | 5 mg |" is two cells)."""
+    if text[start] == "|":
         start += 1
-    while end > start and text[end - 1] in "| \t" and text[end - 2 : end] != "\\|":
+    if text[end - 1] == "|" and text[end - 2 : end] != "\\|":
         end -= 1
-    return start, end, [c.strip() for c in _PIPE.split(text[start:end])]
+    cells = [c.strip() for c in _PIPE.split(text[start:end])]
+    while start < end and text[start] in " \t":
+        start += 1
+    while end > start and text[end - 1] in " \t":
+        end -= 1
+    return start, end, cells
 
 
 def find_pipe_table(text: str, lines: list[tuple[int, int]], i: int, ordinal: int) -> PlainTable | None:
