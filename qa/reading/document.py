@@ -134,6 +134,11 @@ class Builder:
     def length(self) -> int:
         return self._length
 
+    @property
+    def text(self) -> str:
+        """The canonical text laid out so far."""
+        return "".join(self._parts)
+
     def add(
         self,
         kind: str,

@@ -6,8 +6,11 @@ entity naming /etc/passwd) is refused outright: nothing outside the file is
 ever read. Front matter gives the title and the abstract (its sections become
 headings under "Abstract"), the body its nested sections, paragraphs, lists,
 tables and figure captions, the back matter acknowledgements, appendices and
-references. Author and article footnotes (<fn>) are left out; a table's
-footnotes follow its rows.
+references. Author and article footnotes (<fn>) are left out, but for those that
+state the funding or competing interests: with the metadata's funding group they
+close the document as "Funding" and "Competing interests" sections (what a
+reviewer extracts), unless the article's own text already says the same. A
+table's footnotes follow its rows.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ _BLOCKS_IN_P = frozenset({"list", "table-wrap", "fig", "disp-quote", "boxed-text
                           "statement", "table-wrap-group", "fig-group", "speech", "verse-group", "code", "preformat"})
 _MARKER_REFS = frozenset({"bibr", "fn", "table-fn"})
 _SKIP_SECTIONS = frozenset({"fn-group", "author-notes", "custom-meta-group"})
+_FUNDING_NOTES = frozenset({"financial-disclosure", "supported-by", "funding", "funding-statement"})
+_INTEREST_NOTES = frozenset({"conflict", "coi-statement", "competing-interests", "conflict-of-interest"})
 
 
 def _local(el: etree._Element) -> str:
@@ -363,7 +368,35 @@ class _Reader:
             tag = _local(part)
             if tag in ("body", "back", "floats-group"):
                 self.blocks(part)
+        self.statements(root, meta)
         return self.out.build()
+
+    def statements(self, root: etree._Element, meta: etree._Element | None) -> None:
+        """The funding and competing-interest statements JATS keeps out of the text: the
+        metadata's funding group (its statement, else each award as "source (award id)")
+        and the footnotes that state them; one the text already holds is not repeated."""
+        funding: list[tuple[str, str]] = []
+        for group in (e for e in meta.iter() if _local(e) == "funding-group") if meta is not None else ():
+            said = [("paragraph", self.text_of(e)) for e in group.iter() if _local(e) == "funding-statement"]
+            for award in () if said else (e for e in group if _local(e) == "award-group"):
+                source = "; ".join(self.text_of(e) for e in award.iter() if _local(e) == "funding-source")
+                ids = ", ".join(self.text_of(e) for e in award.iter() if _local(e) == "award-id")
+                said.append(("item", f"{source} ({ids})" if source and ids else source or ids))
+            funding += said
+        interests: list[tuple[str, str]] = []
+        for fn in (e for e in root.iter() if _local(e) == "fn"):
+            kind = (fn.get("fn-type") or "").lower()
+            if kind in _FUNDING_NOTES or kind in _INTEREST_NOTES:
+                (funding if kind in _FUNDING_NOTES else interests).append(("paragraph", self.text_of(fn)))
+        held = squash(self.out.text)
+        for title, said in (("Funding", funding), ("Competing interests", interests)):
+            new = [(k, t) for k, t in dict.fromkeys(said) if t and squash(t) not in held]
+            if new:
+                self.path = [title]
+                self.add("heading", title)
+                for kind, text in new:
+                    self.add(kind, text)
+                self.path = []
 
 
 _DEFAULT_TITLES = {"ack": "Acknowledgements", "abstract": "Abstract", "app": "Appendix", "glossary": "Abbreviations"}

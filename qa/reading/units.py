@@ -19,7 +19,7 @@ from qa.reading.document import Document
 from qa.reading.plain import read_text
 from qa.reading.sentences import sentence_spans, split_long
 
-CHUNKER_VERSION = "8"
+CHUNKER_VERSION = "9"
 """Bump when unit boundaries or sections change, or the text a reader makes of a file (its
 offsets move): cached vectors and stored offsets are then stale."""
 

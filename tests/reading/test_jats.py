@@ -92,3 +92,26 @@ def test_references(doc: Document) -> None:
     ]
     assert all(b.section == ("References",) for b in doc.blocks if b.kind == "reference")
     assert "We thank the patients." in block_texts(doc, "paragraph")
+
+
+FUNDED = b"""<article><front><article-meta><title-group><article-title>A funded trial</article-title></title-group>
+<funding-group><award-group><funding-source>Medical Research Council</funding-source><award-id>MR/123</award-id></award-group>
+<award-group><funding-source>Wellcome Trust</funding-source></award-group></funding-group>
+<author-notes><fn fn-type="conflict"><p>The authors declare no competing interests.</p></fn>
+<fn fn-type="financial-disclosure"><p>The funders had no role in study design.</p></fn></author-notes>
+</article-meta></front><body><sec><title>Results</title><p>Mortality fell by a third.</p></sec></body>
+<back><ack><p>We thank the nurses. The funders had no role in study design.</p></ack></back></article>"""
+
+
+def test_funding_and_competing_interests_close_the_document() -> None:
+    doc = read_jats(FUNDED, "funded.nxml")
+    check_document(doc)
+    tail = [(b.kind, b.section, doc.text[b.start : b.end]) for b in doc.blocks][-5:]
+    assert tail == [
+        ("heading", ("Funding",), "Funding"),
+        ("item", ("Funding",), "Medical Research Council (MR/123)"),
+        ("item", ("Funding",), "Wellcome Trust"),
+        # the disclosure the acknowledgements already hold is not said twice
+        ("heading", ("Competing interests",), "Competing interests"),
+        ("paragraph", ("Competing interests",), "The authors declare no competing interests."),
+    ]
