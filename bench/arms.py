@@ -19,9 +19,7 @@ are the ones it had before); validation is the held-out check.
 
 from __future__ import annotations
 
-import argparse
 import collections
-import json
 import sys
 from pathlib import Path
 
@@ -30,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from accuracy import ei_items, link_corpus, open_engine  # noqa: E402
+from common import ei_splits  # noqa: E402
 
 from qa.text import terms  # noqa: E402
 
@@ -83,14 +82,8 @@ def measure(split: str, workdir: Path) -> dict[str, dict[str, int]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--splits", default="validation,train-b", help="EI splits: validation, train-b")
-    ap.add_argument("--workdir", type=Path, default=ROOT / ".qa-eval")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
-    results = {split: measure(split, args.workdir) for split in args.splits.split(",")}
-    if args.json:
-        print(json.dumps(results, indent=1))
+    results = ei_splits(__doc__, measure)
+    if results is None:
         return
     column_of = {q: column for column, q in QUESTIONS}
     for split, per_q in results.items():

@@ -7,6 +7,7 @@ docs/performance.md.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -17,9 +18,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -339,3 +341,21 @@ def finish(res: dict[str, Any], t0: float, json_arg: str | None, render: Any) ->
         Path(json_arg).write_text(json.dumps(res, indent=1), "utf-8")
     print(json.dumps(res, indent=1) if json_arg == "-" else render(res))
     return 0
+
+
+T = TypeVar("T")
+
+
+def ei_splits(doc: str, measure: Callable[[str, Path], T]) -> dict[str, T] | None:
+    """The command line of a per-split Evidence Inference check (--splits, --workdir,
+    --json): measure(split, workdir) for each split, or None once printed as JSON."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--splits", default="validation,train-b", help="EI splits: validation, train-b")
+    ap.add_argument("--workdir", type=Path, default=ROOT / ".qa-eval")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    results = {split: measure(split, args.workdir) for split in args.splits.split(",")}
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return None
+    return results
