@@ -20,23 +20,16 @@ import html.entities
 from lxml import etree
 
 from qa.reading import tables
+from qa.reading.declarations import declarations
 from qa.reading.document import Builder, Document, ReadError, ReadLimits, check_size, guarded, squash
 from qa.reading.markup import Inline
+from qa.reading.markup import local_name as _local
 
 _INLINE_SKIP = frozenset({"fn", "tex-math", "inline-graphic", "graphic", "media", "object-id"})
 _BLOCKS_IN_P = frozenset({"list", "table-wrap", "fig", "disp-quote", "boxed-text", "def-list", "disp-formula",
                           "statement", "table-wrap-group", "fig-group", "speech", "verse-group", "code", "preformat"})
 _MARKER_REFS = frozenset({"bibr", "fn", "table-fn"})
 _SKIP_SECTIONS = frozenset({"fn-group", "author-notes", "custom-meta-group"})
-_FUNDING_NOTES = frozenset({"financial-disclosure", "supported-by", "funding", "funding-statement"})
-_INTEREST_NOTES = frozenset({"conflict", "coi-statement", "competing-interests", "conflict-of-interest"})
-
-
-def _local(el: etree._Element) -> str:
-    tag = el.tag
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1] if "}" in tag else tag.rsplit(":", 1)[-1]
 
 
 _ENTITY_DECLARATIONS = (b"<!ENTITY", "<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
@@ -372,25 +365,11 @@ class _Reader:
         return self.out.build()
 
     def statements(self, root: etree._Element, meta: etree._Element | None) -> None:
-        """The funding and competing-interest statements JATS keeps out of the text: the
-        metadata's funding group (its statement, else each award as "source (award id)")
-        and the footnotes that state them; one the text already holds is not repeated."""
-        funding: list[tuple[str, str]] = []
-        for group in (e for e in meta.iter() if _local(e) == "funding-group") if meta is not None else ():
-            said = [("paragraph", self.text_of(e)) for e in group.iter() if _local(e) == "funding-statement"]
-            for award in () if said else (e for e in group if _local(e) == "award-group"):
-                source = "; ".join(self.text_of(e) for e in award.iter() if _local(e) == "funding-source")
-                ids = ", ".join(self.text_of(e) for e in award.iter() if _local(e) == "award-id")
-                said.append(("item", f"{source} ({ids})" if source and ids else source or ids))
-            funding += said
-        interests: list[tuple[str, str]] = []
-        for fn in (e for e in root.iter() if _local(e) == "fn"):
-            kind = (fn.get("fn-type") or "").lower()
-            if kind in _FUNDING_NOTES or kind in _INTEREST_NOTES:
-                (funding if kind in _FUNDING_NOTES else interests).append(("paragraph", self.text_of(fn)))
+        """Funding and competing interests, which JATS keeps out of the text
+        (qa.reading.declarations); a statement the text already holds is not repeated."""
         held = squash(self.out.text)
-        for title, said in (("Funding", funding), ("Competing interests", interests)):
-            new = [(k, t) for k, t in dict.fromkeys(said) if t and squash(t) not in held]
+        for title, found in declarations(root, meta, self.text_of):
+            new = [(k, t) for k, t in dict.fromkeys(found) if t and squash(t) not in held]
             if new:
                 self.path = [title]
                 self.add("heading", title)

@@ -10,13 +10,26 @@ and puts it before a sentence's full stop so that it stays in its sentence.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from qa.reading.document import squash
 from qa.reading.sentences import ABBREVIATIONS
 
+if TYPE_CHECKING:
+    from lxml import etree
+
 _MARKER_TEXT = re.compile(r"^[\[(]?\s*[\dA-Za-z*†‡§¶#]{1,4}(?:\s*[,;–\-−]\s*[\dA-Za-z]{1,4})*\s*[\])]?$")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)[.,;:]$")
 _MARKER_RUN = re.compile(r"\[([^\[\]]{1,40})\]([.,;:]?)\s*([,–\-])\s*$")
+
+
+def local_name(el: etree._Element) -> str:
+    """An element's name without its namespace or prefix ("mml:math" is "math"); "" for a
+    comment or processing instruction."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1] if "}" in tag else tag.rsplit(":", 1)[-1]
 
 
 def looks_like_marker(text: str) -> bool:
