@@ -1,8 +1,8 @@
 """Answering: a question in, a cited answer (or an abstention) out.
 
 This package owns everything between a question and the Answer the front ends
-show: reading the question (`query`, with the clinical `vocabulary`, and
-`followup` for elliptical follow-ups), the candidate units (`candidates`,
+show: reading the question (`query`, with the clinical `vocabulary`, `spelling`
+for its typos and `followup` for elliptical follow-ups), the candidate units (`candidates`,
 within a `scope`), the ranking features and the trained models that score them
 (`ranking`, `learned`), the calibrated confidence and the decision to abstain
 (`confidence`, `abstention`), the short value read off the cited sentence

@@ -19,6 +19,7 @@ from qa.answering.learned import ranking_model
 from qa.answering.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped
 from qa.answering.ranking import Scored, rank
 from qa.answering.scope import Scope, resolve, scope_of
+from qa.answering.spelling import Speller, may_need
 from qa.config import Settings
 from qa.errors import QAError
 from qa.index.build import BuildReport
@@ -63,6 +64,7 @@ class Engine:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._ahead: dict[str, Query] = {}
         """Questions encode_ahead analysed, for the ask_many call that asks them."""
+        self._speller: Speller | None = None
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -74,6 +76,7 @@ class Engine:
         self._texts.clear()
         self._vectors.clear()
         self._ahead.clear()
+        self._speller = None
         if self.embedder.loaded:  # after a build, torch is loaded: export now, and later questions skip it
             self.embedder.export_graph()
             if self.settings.trained:
@@ -124,9 +127,18 @@ class Engine:
             for t in terms(prev_focus):
                 query.weights.setdefault(t, EXPANSION_WEIGHT * 0.6)
         else:
-            query = analyse(q, self.index.abbreviations)
+            spelled = self.speller.correct(q) if may_need(q, lexical.vocab.__contains__) else q
+            query = analyse(spelled, self.index.abbreviations)
+            query.question = q
         expand_clipped(query, lexical.completions, lexical.vocab.__contains__)
         return query
+
+    @property
+    def speller(self) -> Speller:
+        """The corpus's words for correcting typos, gathered on first use."""
+        if self._speller is None:
+            self._speller = Speller((u.text for u in self.index.units), self.embedder.words())
+        return self._speller
 
     def resolve_docs(self, pattern: str) -> list[str]:
         """The documents (corpus-relative paths) a name or a glob means; a QAError

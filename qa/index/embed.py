@@ -185,6 +185,14 @@ class Embedder:
         self._model: SentenceTransformer | None = None
         self._graph: QueryGraph | None = None
 
+    def words(self) -> frozenset[str]:
+        """The whole words of the model's vocabulary (WordPiece: "patient", not "##s"): words
+        of the language, which no typo correction should touch. Empty where it has none."""
+        vocab = Path(resolve_model(self.model_name)) / "vocab.txt"
+        if not vocab.is_file():
+            return frozenset()
+        return frozenset(w for w in vocab.read_text("utf-8").split("\n") if w.isalpha() and w.islower())
+
     @property
     def model(self) -> SentenceTransformer:
         if self._model is None:
