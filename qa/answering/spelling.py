@@ -14,7 +14,6 @@ a follow-up.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable
 
 from qa.text import STOPWORDS, stem
@@ -49,13 +48,13 @@ def one_edit(a: str, b: str) -> bool:
 
 
 class Speller:
-    """The corpus's words and their counts, indexed by their one-letter deletions."""
+    """The corpus's words, indexed by their one-letter deletions."""
 
     def __init__(self, texts: Iterable[str], language: frozenset[str] = frozenset()) -> None:
-        self.counts = Counter(w.lower() for t in texts for w in _WORD.findall(t))
+        self.words = {w.lower() for t in texts for w in _WORD.findall(t)}
         self.language = language
         self._by_delete: dict[str, list[str]] = {}
-        for w in self.counts:
+        for w in self.words:
             if len(w) >= MIN_LENGTH - 1:
                 for d in _deletes(w):
                     self._by_delete.setdefault(d, []).append(w)
@@ -63,16 +62,16 @@ class Speller:
     def nearest(self, word: str) -> str | None:
         """The corpus word one edit away from a word the corpus never uses, or None."""
         w = word.lower()
-        if len(w) < MIN_LENGTH or w in self.counts or w in self.language or not word[1:].islower():
+        if len(w) < MIN_LENGTH or w in self.words or w in self.language or not word[1:].islower():
             return None  # a word, or an abbreviation ("VGPRs", "TEAEs")
         near = set(self._by_delete.get(w, ()))  # the word lacks a letter
         for d in _deletes(w):
-            if d in self.counts:
+            if d in self.words:
                 near.add(d)  # the word has a letter too many
             near.update(self._by_delete.get(d, ()))  # a letter changed, or two swapped
         found = [c for c in near if one_edit(w, c)]
         if len(found) != 1:
-            return None  # none, or a choice the corpus's counts cannot make ("generas": "genera" or "general"?)
+            return None  # none, or a choice the corpus cannot make ("generas": "genera" or "general"?)
         if stem(found[0]) == stem(w):
             return None  # another form of the same word ("cytogenetics"), which the search already matches
         return found[0]
