@@ -123,15 +123,11 @@ _DECLARED_CHARSET = re.compile(rb"<meta[^>]+charset\s*=|<\?xml[^>]+encoding\s*="
 def html_encoding(data: bytes) -> str | None:
     """The encoding to read an HTML page in, or None where the page declares its own
     (a byte-order mark, a <meta> charset, an XML declaration) and the parser follows it.
-    An undeclared page is UTF-8 where its bytes are, else cp1252: the parser's own
-    default, Latin-1, would turn "1970’s" into "1970â\x80\x99s"."""
+    An undeclared page is read as a text file is (`decode`: UTF-8 where its bytes are,
+    else cp1252): the parser's own default, Latin-1, would turn "1970’s" into "1970â\x80\x99s"."""
     if data[:3] == b"\xef\xbb\xbf" or data[:2] in _UTF16_BOMS or _DECLARED_CHARSET.search(data[:4096]):
         return None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+    return decode(data)[1]
 
 
 def looks_binary(data: bytes) -> bool:
