@@ -49,3 +49,9 @@ def test_the_answer_says_what_was_searched(storm_engine) -> None:
     assert ans.searched == "waht was the median duration of response?"
     assert ans.question == "waht was the medain durration of respons?"
     assert not ans.abstained and ans.answer == "4.4 months (95% CI, 3.7–10.8)"
+
+
+def test_a_follow_up_is_corrected_too(storm_engine) -> None:
+    ans = storm_engine.ask("and the overal survival?", previous="What was the median duration of response?")
+    assert ans.searched == "What was the median overall survival?"
+    assert "15.6 months" in ans.citations[0].text

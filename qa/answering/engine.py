@@ -120,16 +120,15 @@ class Engine:
         """Analyse a question, folding in the previous one when it is a follow-up."""
         q = clean_question(question)
         lexical = self.index.lexical
+        spelled = self.speller.correct(q) if may_need(q, lexical.vocab.__contains__) else q
         if previous and is_follow_up(q):
-            searched, prev_focus = rewrite(q, previous)
+            searched, prev_focus = rewrite(spelled, previous)
             query = analyse(searched, self.index.abbreviations)
-            query.question = q
             for t in terms(prev_focus):
                 query.weights.setdefault(t, EXPANSION_WEIGHT * 0.6)
         else:
-            spelled = self.speller.correct(q) if may_need(q, lexical.vocab.__contains__) else q
             query = analyse(spelled, self.index.abbreviations)
-            query.question = q
+        query.question = q
         expand_clipped(query, lexical.completions, lexical.vocab.__contains__)
         return query
 
