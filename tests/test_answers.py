@@ -60,7 +60,7 @@ def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
     assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.80
 
 
-@pytest.mark.xfail(strict=True, reason="81% of the unanswerable questions abstained on at 13.3% answerable refused, not 80% at 3% (issue 12)")
+@pytest.mark.xfail(strict=True, reason="81% of the unanswerable questions abstained on at 8.6% answerable refused, not 80% at 3% (issue 12)")
 def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
     gold = [json.loads(line) for line in GOLD.read_text("utf-8").splitlines() if line.strip()]
     answers = storm_engine.ask_many([g["question"] for g in gold if g["gold"]])
@@ -74,8 +74,8 @@ def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
     [
         pytest.param(
             "What proportion of patients were male?",  # "male": a word the article never uses
-            marks=pytest.mark.xfail(strict=True, reason="answered '53%' (of high-risk cytogenetics) at 0.67 (0.81 before the spelling "
-                                    "change; abstained at 0.28 before the encoder trained on COVID-QA too; issue 12)"),
+            marks=pytest.mark.xfail(strict=True, reason="answered '53%' (of high-risk cytogenetics) at 0.84 (0.67 with the "
+                                    "models made before the spelling change; abstained at 0.28 before the encoder trained on COVID-QA too; issue 12)"),
         ),
         "How many patients required a dose reduction?",
     ],
