@@ -60,7 +60,7 @@ from qa.config import Settings  # noqa: E402
 from qa.index.embed import Embedder  # noqa: E402
 from qa.index.lexical import LexicalIndex  # noqa: E402
 from qa.models import Answer, Citation  # noqa: E402
-from qa.paths import WEIGHTS_ENV  # noqa: E402
+from qa.paths import WEIGHTS_ENV, weights_dir  # noqa: E402
 from qa.reading.files import corpus_files  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -126,12 +126,12 @@ class Naive:
 
 @contextmanager
 def weights(folder: Path | None):  # type: ignore[no-untyped-def]
-    """qa's weights folder for the block (None: the shipped one)."""
+    """qa's weights folder for the block (None: the ones under test, $QA_WEIGHTS where it
+    is set, else qa/weights: a candidate run of `python -m training --out DIR` is measured
+    with QA_WEIGHTS=DIR)."""
     old = os.environ.get(WEIGHTS_ENV)
     if folder is not None:
         os.environ[WEIGHTS_ENV] = str(folder)
-    else:
-        os.environ.pop(WEIGHTS_ENV, None)
     try:
         yield
     finally:
@@ -319,6 +319,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--ablate", action="store_true", help="also STORM without the contradiction rule")
     args = ap.parse_args()
+    log(f"weights under test (the rows not marked CV): {weights_dir()}")
     assignment = args.folds / "assignment.json"
     folds: dict[str, int] = json.loads(assignment.read_text()) if assignment.exists() else {}
     if not folds:
