@@ -52,12 +52,3 @@ def rewrite(question: str, previous: str) -> tuple[str, str]:
     searched = " ".join([frame, *qualifiers[:1], focus]).strip() + "?"
     return searched[0].upper() + searched[1:], prev_focus
 
-
-def understood(question: str, previous: str | None) -> str:
-    """The question with the previous one's context folded in, as the engine
-    searches it but without the abbreviations it spells out for searching
-    (shown to the user; a later follow-up builds on it)."""
-    q = " ".join(question.split())
-    if previous and is_follow_up(q):
-        return rewrite(q, previous)[0]
-    return q

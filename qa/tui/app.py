@@ -20,7 +20,6 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
-from qa.answering.followup import understood
 from qa.config import Settings
 from qa.errors import QAError
 from qa.safe import plural
@@ -223,7 +222,6 @@ class QAApp(ScopedApp):
         turn.set_status("Searching…")
         self.status.set("Answering…", busy=True)
         previous = self.transcript.previous_question(turn)
-        turn.understood = understood(turn.question, previous)
         self.answer_worker(turn.turn_id, turn.question, previous, turn.scope)
 
     @work(thread=True, group="answer", exit_on_error=False)

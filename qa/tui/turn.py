@@ -88,8 +88,6 @@ class TurnView(Vertical):
         self.answer: Answer | None = None
         self.error: str | None = None
         self.status_text = "Waiting for the index and model to load…"
-        self.understood: str | None = None
-        """The question with its follow-up context, what the next follow-up builds on."""
 
     def compose(self) -> ComposeResult:
         q = Text("❯ ")
@@ -107,6 +105,12 @@ class TurnView(Vertical):
     @property
     def citations(self) -> list[CitationView]:
         return list(self.query(CitationView))
+
+    @property
+    def understood(self) -> str | None:
+        """The question as the engine searched it (its follow-up context added, its typos
+        corrected, its abbreviations not spelled out): what the next follow-up builds on."""
+        return self.answer.searched if self.answer is not None and self.answer.searched else None
 
     @property
     def searched(self) -> str | None:

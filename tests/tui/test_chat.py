@@ -568,3 +568,17 @@ def test_a_pdf_citation_shows_its_page_in_the_citation_and_the_document_view(tmp
         assert "page 1 of 3 at the top" in screen_text(pane.query_one(".passage--where"))
 
     run(app, scenario)
+
+
+def test_a_follow_up_builds_on_the_question_as_corrected(make_chat) -> None:
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        first = await ask(pilot, "What was the medain durration of respons?")
+        assert first.understood == "What was the median duration of response?"
+        second = await ask(pilot, "and the overall survival?")
+        assert second.understood == "What was the median overall survival?"
+        assert "15.6 months" in second.answer.citations[0].text
+
+    run(app, scenario)
