@@ -12,7 +12,7 @@ ARTICLE = [
     "Thrombocytopenia occurred in 59% of patients; four genera of coronaviruses are general knowledge.",
     "Most common grade 3 or 4 adverse events were thrombocytopenia, anemia and fatigue.",
 ]
-LANGUAGE = frozenset({"there", "least", "patient", "survive", "blinded"})
+LANGUAGE = frozenset({"there", "least", "patient", "survive", "blinded", "long", "cane"})
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,12 @@ def test_one_edit(a: str, b: str, near: bool) -> None:
 @pytest.mark.parametrize(
     ("question", "searched"),
     [
-        ("waht was the medain durration of respons?", "waht was the median duration of response?"),
+        ("waht was the medain durration of respons?", "what was the median duration of response?"),
+        # a short word only by two letters swapped back, into one question or corpus word
+        ("Waht are the fuor genera?", "What are the four genera?"),
+        ("hwo many? Was the mdeian aeg 65?", "hwo many? Was the median aeg 65?"),
+        # not into a word the article never uses ("long"), nor out of one ("acne")
+        ("How lnog on acne?", "How lnog on acne?"),
         ("How many pateints had thrombocytopena?", "How many patients had thrombocytopenia?"),
         ("Median overal survival?", "Median overall survival?"),
         # words of the language stay, whatever the article holds
@@ -46,7 +51,7 @@ def test_only_typos_are_corrected(question: str, searched: str) -> None:
 
 def test_the_answer_says_what_was_searched(storm_engine) -> None:
     ans = storm_engine.ask("waht was the medain durration of respons?")
-    assert ans.searched == "waht was the median duration of response?"
+    assert ans.searched == "what was the median duration of response?"
     assert ans.question == "waht was the medain durration of respons?"
     assert not ans.abstained and ans.answer == "4.4 months (95% CI, 3.7–10.8)"
 

@@ -6,9 +6,13 @@ of five letters or more that neither the corpus nor the language uses (the
 encoder's vocabulary stands for the language: "there" and "least" are words,
 whatever a short article holds) is replaced by the corpus word one edit away
 (a letter added, dropped, changed, or two swapped) when there is exactly one
-such word and it is not another form of the same word. The corrected question
-is what is searched, and the answer says so ("Searched: ..."), as it does for
-a follow-up.
+such word and it is not another form of the same word. A word of three or four
+letters ("waht", "fuor") is replaced only by the one question word ("what") or
+corpus word ("four") that two swapped letters make: any edit of a short word
+finds too many, and a word of the language the corpus never uses would find
+nothing ("acne" is no word of the encoder's, and must not become "cane").
+The corrected question is what is searched, and the answer says so
+("Searched: ..."), as it does for a follow-up.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from qa.text import STOPWORDS, stem
 _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5
 """Shorter words have too many neighbours one edit away ("male", "made", "mile")."""
+MIN_SWAP_LENGTH = 3
+"""Words this long or longer may have two neighbouring letters swapped ("waht")."""
 
 
 def may_need(question: str, known_stem: Callable[[str], bool]) -> bool:
     """Whether any word of the question could be a typo: one whose stem the corpus never
     uses. Most questions have none, and skip gathering the corpus's words."""
-    return any(len(w) >= MIN_LENGTH and w[1:].islower() and w.lower() not in STOPWORDS and not known_stem(stem(w.lower()))
+    return any(len(w) >= MIN_SWAP_LENGTH and w[1:].islower() and w.lower() not in STOPWORDS and not known_stem(stem(w.lower()))
                for w in _WORD.findall(question))
 
 
@@ -60,10 +66,13 @@ class Speller:
                     self._by_delete.setdefault(d, []).append(w)
 
     def nearest(self, word: str) -> str | None:
-        """The corpus word one edit away from a word the corpus never uses, or None."""
+        """The word a typo stands for (a corpus word one edit away; for a short word, one swap
+        away), or None."""
         w = word.lower()
-        if len(w) < MIN_LENGTH or w in self.words or w in self.language or not word[1:].islower():
+        if len(w) < MIN_SWAP_LENGTH or w in self.words or w in self.language or not word[1:].islower():
             return None  # a word, or an abbreviation ("VGPRs", "TEAEs")
+        if len(w) < MIN_LENGTH:
+            return self._swapped(w)
         near = set(self._by_delete.get(w, ()))  # the word lacks a letter
         for d in _deletes(w):
             if d in self.words:
@@ -75,6 +84,13 @@ class Speller:
         if stem(found[0]) == stem(w):
             return None  # another form of the same word ("cytogenetics"), which the search already matches
         return found[0]
+
+    def _swapped(self, w: str) -> str | None:
+        """The one corpus word or question word that two neighbouring letters of a short
+        word make, swapped back ("waht": "what")."""
+        swaps = {w[:i] + w[i + 1] + w[i] + w[i + 2 :] for i in range(len(w) - 1)} - {w}
+        found = [c for c in swaps if c in self.words or c in STOPWORDS]
+        return found[0] if len(found) == 1 else None  # "hwo": "how" or "who"?
 
     def correct(self, question: str) -> str:
         """The question with its misspelt words replaced (case of a first capital kept)."""
