@@ -29,6 +29,10 @@ What each row measures (training/ says how the weights were made):
 
 "corpus" asks each question of the whole data set's corpus; "scoped" asks it of
 its own article only (qa ask --doc), which is how a reader of one trial asks.
+"qa, of another article" asks each Evidence Inference question of the article
+most like its own alone (the one the corpus without its article cites first),
+which does not answer it, as `qa grid` asks every question of every article;
+"abst.unans" is the share abstained on and "n" the number asked.
 Peers (same units where they can be, same scoring rule qa.answering.evaluate):
 qa untrained (the packaged MiniLM and the hand-set weights it had before
 training), and a plain regex sentence split retrieved by dense search alone
@@ -287,18 +291,33 @@ def ei(args: argparse.Namespace, folds: dict[str, int]) -> list[Row]:
         corpus = link_corpus(args.workdir / f"ei-{split}" / "corpus", {i.doc for i in items if i.doc})
         engine = open_engine(corpus, args.workdir / f"ei-{split}" / "index")
         name = f"EI {split}"
+        away = elsewhere(engine, items)
         if split == "train-b":
             rows.append(measure(name, "training fold", "qa", qa_asker(engine, False), qa_asker(engine, True), items))
+            rows.append(measure(name, "training fold", "qa, of another article", qa_asker(engine, True), None, away))
             if folds:
                 rows.append(measure(name, "held-out (CV)", "qa",
                                     qa_asker(engine, False, folds, args.folds), qa_asker(engine, True, folds, args.folds), items))
+                rows.append(measure(name, "held-out (CV)", "qa, of another article",
+                                    qa_asker(engine, True, {f"{k}@": v for k, v in folds.items()}, args.folds), None, away))
         else:
             rows.append(measure(name, "held-out", "qa", qa_asker(engine, False), qa_asker(engine, True), items))
+            rows.append(measure(name, "held-out", "qa, of another article", qa_asker(engine, True), None, away))
             reworded = held_out_phrasings(items)
             rows.append(measure(name, "held-out phrasings", "qa", qa_asker(engine, False), qa_asker(engine, True), reworded))
             if args.peers:
                 rows += peers(name, corpus, args.workdir / f"ei-{split}" / "index-untrained", items)
     return rows
+
+
+def elsewhere(engine: Engine, items: list[evaluate.GoldItem]) -> list[evaluate.GoldItem]:
+    """Each question asked of the article most like its own alone (the one the corpus
+    without its article cites first), which does not answer it: how `qa grid` asks every
+    question of every article. Unanswerable; its id is the question's with "@"."""
+    paths = [d.path for d in engine.index.docs]
+    found = engine.ask_many([i.question for i in items], k=1, docs=[[p for p in paths if p != i.doc] for i in items])
+    return [evaluate.GoldItem(f"{i.id}@", i.question, [], doc=a.citations[0].doc)
+            for i, a in zip(items, found, strict=True) if a.citations]
 
 
 def peers(name: str, corpus: Path, untrained_index: Path, items: list[evaluate.GoldItem]) -> list[Row]:
@@ -327,7 +346,7 @@ def main() -> None:
     table: list[Row] = []
     for s in args.sets.split(","):
         table += {"storm": storm, "covidqa": covidqa, "ei": ei}[s.strip()](args, folds)
-    head = (f"{'data':<15} {'split':<19} {'system':<20} {'P@1':>6} {'P@3':>6} {'MRR':>6} {'scoped':>6} {'n':>5} {'abst.unans':>10} "
+    head = (f"{'data':<15} {'split':<19} {'system':<22} {'P@1':>6} {'P@3':>6} {'MRR':>6} {'scoped':>6} {'n':>5} {'abst.unans':>10} "
             f"{'wrong abst':>10} {'right|ans':>9} {'right|.9':>11} {'ECE':>6} {'chance':>6}")
     print(head)
     print("-" * len(head))
@@ -340,7 +359,10 @@ def main() -> None:
         chance = f"{r.ece_chance:.3f}" if qa_row and r.ece_chance is not None else "-"
         sure = f"{r.sure_right:.1%}/{r.sure}" if qa_row and r.sure_right is not None else "-"
         scoped = f"{sc.p_at_1:.3f}" if sc else "-"
-        print(f"{data:<15} {split:<19} {system:<20} {r.p_at_1:6.3f} {r.p_at_3:6.3f} {r.mrr:6.3f} {scoped:>6} {r.answerable:5d} "
+        ranks = [f"{v:6.3f}" for v in (r.p_at_1, r.p_at_3, r.mrr)]
+        if not r.answerable:  # unanswerable questions only (asked of another article): nothing to rank or refuse
+            ranks, wrong, right, sure = ["     -"] * 3, "-", "-", "-"
+        print(f"{data:<15} {split:<19} {system:<22} {' '.join(ranks)} {scoped:>6} {r.answerable or r.count:5d} "
               f"{unans:>10} {wrong:>10} {right:>9} {sure:>11} {ece:>6} {chance:>6}")
     if args.json:
         args.json.write_text(json.dumps([{"data": d, "split": s, "system": y, **r.to_json(),
