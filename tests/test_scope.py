@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from qa.answering import ranking
-from qa.answering.scope import resolve
+from qa.answering.abstention import unknown_share
+from qa.answering.scope import resolve, scope_of
 from qa.cli import main
 from qa.errors import QAError
 
@@ -49,6 +50,17 @@ def test_scoped_bm25_is_the_corpus_score_of_those_units(trials_engine) -> None:
     part = idx.lexical.scores_in(ranges, q.weights, q.groups)
     assert np.allclose(part, np.concatenate([full[a:b] for a, b in ranges]))
     assert idx.lexical.terms_in(["zinc", "placebo", "treadmil"], *idx.doc_unit_ranges[idx.doc_ids["zinc.txt"]]) == {"zinc", "placebo"}
+
+
+def test_words_only_other_documents_use_are_unknown_to_a_scoped_question(trials_engine) -> None:
+    idx = trials_engine.index
+    q = trials_engine.prepare("How many children were randomised to zinc?")
+    assert unknown_share(idx, q) == 0.0  # the corpus uses every word
+    assert unknown_share(idx, q, scope_of(idx, [idx.doc_ids["zinc.txt"]])) == 0.0
+    walking = unknown_share(idx, q, scope_of(idx, [idx.doc_ids["walking.txt"]]))
+    assert 0.5 < walking < 1.0  # no children and no zinc, but randomisation
+    both = scope_of(idx, [idx.doc_ids["walking.txt"], idx.doc_ids["zinc.txt"]])
+    assert unknown_share(idx, q, both) == 0.0
 
 
 def test_a_scoped_question_is_answered_from_its_document_only(trials_engine) -> None:

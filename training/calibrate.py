@@ -175,17 +175,19 @@ def _rows(engine, asked: list, fold_of: dict[str, int], set_fold: int, rankers: 
         rows.append((name, "corpus", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
         own = doc_ids.get(q.doc)
         if own is not None and len(idx.docs) > 1:  # the same question asked of its article alone
-            ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, [own])), rankers[k])
+            scope = scope_of(idx, [own])
+            ranked = rescored(rank(idx, query, vec, plain, scope), rankers[k])
             if ranked:
-                rows.append((name, "scoped", k, conf.features(idx, query, ranked), cited(engine, query, ranked, q)))
+                rows.append((name, "scoped", k, conf.features(idx, query, ranked, scope), cited(engine, query, ranked, q)))
         others = [d for d in range(len(idx.docs)) if d != doc_ids.get(q.doc)]
         if others:  # the same question, of a corpus without its article: unanswerable
-            ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, others)), rankers[k])
+            scope = scope_of(idx, others)
+            ranked = rescored(rank(idx, query, vec, plain, scope), rankers[k])
             if ranked:
-                rows.append((name, "without", k, conf.features(idx, query, ranked), 0.0))
+                rows.append((name, "without", k, conf.features(idx, query, ranked, scope), 0.0))
                 # and of the article most like its own alone, as a grid asks every
                 # question of every article: unanswerable, and the hardest such case
-                alike = int(idx.units[ranked[0].unit].doc)
-                ranked = rescored(rank(idx, query, vec, plain, scope_of(idx, [alike])), rankers[k])
+                scope = scope_of(idx, [int(idx.units[ranked[0].unit].doc)])
+                ranked = rescored(rank(idx, query, vec, plain, scope), rankers[k])
                 if ranked:
-                    rows.append((name, "elsewhere", k, conf.features(idx, query, ranked), 0.0))
+                    rows.append((name, "elsewhere", k, conf.features(idx, query, ranked, scope), 0.0))

@@ -11,28 +11,40 @@ engine compares it with the thresholds in Settings.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
 from qa.answering.query import Query
 from qa.answering.ranking import Scored
+from qa.answering.scope import Scope
 from qa.index.corpus_index import CorpusIndex
 from qa.text import STOPWORDS, fold, stem, terms
 
 
-def unknown_share(index: CorpusIndex, q: Query) -> float:
-    """IDF share of the question's words that the corpus never uses, even as a
-    stand-in: a question about things the corpus does not mention."""
+def unknown_share(index: CorpusIndex, q: Query, scope: Scope | None = None) -> float:
+    """IDF share of the question's words that the documents searched (the scope, or
+    the whole corpus) never use, even as a stand-in: a question about things they do
+    not mention. Asked of one article of many, what the others say does not count."""
     core = list(dict.fromkeys(q.core))
     if not core:
         return 0.0
     idf = {t: index.lexical.idf_of(t) for t in core}
-    missing = sum(w for t, w in idf.items() if _unknown(index, q, t))
+    used = _used(index, q, core, scope)
+    missing = sum(w for t, w in idf.items() if _unknown(q, t, used))
     return missing / (sum(idf.values()) or 1.0)
 
 
-def _unknown(index: CorpusIndex, q: Query, term: str) -> bool:
-    """The corpus never uses the term, nor any word the question lets stand in for it."""
-    vocab = index.lexical.vocab
-    return term not in vocab and not any(a in vocab for a in q.alternatives.get(term, ()))
+def _unknown(q: Query, term: str, used: Container[str]) -> bool:
+    """Neither the term nor any word the question lets stand in for it is used."""
+    return term not in used and not any(a in used for a in q.alternatives.get(term, ()))
+
+
+def _used(index: CorpusIndex, q: Query, core: list[str], scope: Scope | None) -> Container[str]:
+    """Which of the question's terms and their stand-ins the scope's units use."""
+    lexical = index.lexical
+    if scope is None:
+        return lexical.vocab
+    wanted = {*core, *(a for t in core for a in q.alternatives.get(t, ()))}
+    return set().union(*(lexical.terms_in(wanted, a, b) for a, b in scope.ranges))
 
 
 CONTRADICTION = 10.0
@@ -40,12 +52,12 @@ CONTRADICTION = 10.0
 more than any match adds, so such a question is always abstained on."""
 
 
-def answerability(index: CorpusIndex, q: Query, top: Scored) -> float:
+def answerability(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None = None) -> float:
     """How likely the best unit answers at all (compared with Settings.abstain_below
     and abstain_below_value)."""
     # A contradiction outweighs any match: the unit answers another question.
     penalty = CONTRADICTION if contradicts(index, q, top) else 0.0
-    return top.score + top.features["coverage"] - 3.0 * unknown_share(index, q) - penalty
+    return top.score + top.features["coverage"] - 3.0 * unknown_share(index, q, scope) - penalty
 
 
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4"}
@@ -159,7 +171,7 @@ def _unnamed_trial(index: CorpusIndex, q: Query) -> bool:
     "refractory to daratumumab" of an article that names no daratumumab)."""
     for name in _NAME.findall(q.text) + _AGENT.findall(q.text):
         parts = terms(name)
-        if parts and all(_unknown(index, q, t) for t in parts):
+        if parts and all(_unknown(q, t, index.lexical.vocab) for t in parts):
             return True
     return False
 

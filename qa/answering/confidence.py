@@ -22,6 +22,7 @@ from qa.answering.abstention import answerability, contradicts, unknown_share
 from qa.answering.learned import confidence_model
 from qa.answering.query import Query
 from qa.answering.ranking import Scored
+from qa.answering.scope import Scope
 from qa.config import Settings
 from qa.index.corpus_index import CorpusIndex
 
@@ -32,8 +33,9 @@ CONFIDENCE_SCALE = 0.25
 DEFAULT_THRESHOLD = 0.5
 
 
-def features(index: CorpusIndex, q: Query, ranked: list[Scored]) -> dict[str, float]:
-    """The confidence model's inputs for a ranked candidate list (not empty)."""
+def features(index: CorpusIndex, q: Query, ranked: list[Scored], scope: Scope | None = None) -> dict[str, float]:
+    """The confidence model's inputs for a ranked candidate list (not empty), from the
+    documents searched (scope; None: the whole corpus)."""
     top = ranked[0]
     scores = np.array([s.score for s in ranked[:50]], np.float64)
     share = np.exp(scores - scores[0])
@@ -46,14 +48,16 @@ def features(index: CorpusIndex, q: Query, ranked: list[Scored]) -> dict[str, fl
         "doc_mass": float(share[docs == docs[0]].sum()) * mass,
         "dense": top.features["dense"],
         "coverage": top.features["coverage"],
-        "unknown": unknown_share(index, q),
+        "unknown": unknown_share(index, q, scope),
         "contradiction": 1.0 if contradicts(index, q, top) else 0.0,
         "value": 1.0 if q.answer_type in VALUE_TYPES else 0.0,
         "candidates": math.log1p(len(ranked)),
     }
 
 
-def confidence(index: CorpusIndex, q: Query, ranked: list[Scored], settings: Settings) -> tuple[float, float]:
+def confidence(
+    index: CorpusIndex, q: Query, ranked: list[Scored], settings: Settings, scope: Scope | None = None,
+) -> tuple[float, float]:
     """(probability that ranked[0] answers, the threshold below which qa abstains)."""
     if not ranked:
         return 0.0, DEFAULT_THRESHOLD
@@ -61,9 +65,9 @@ def confidence(index: CorpusIndex, q: Query, ranked: list[Scored], settings: Set
     if model is None:
         value = q.answer_type in VALUE_TYPES
         threshold = settings.abstain_below_value if value else settings.abstain_below
-        z = (answerability(index, q, ranked[0]) - threshold) / CONFIDENCE_SCALE
+        z = (answerability(index, q, ranked[0], scope) - threshold) / CONFIDENCE_SCALE
         return 1.0 / (1.0 + math.exp(-max(min(z, 50), -50))), DEFAULT_THRESHOLD
-    f = features(index, q, ranked)
+    f = features(index, q, ranked, scope)
     if f["contradiction"] and settings.contradiction_abstains:
         return 0.0, model.get("threshold", DEFAULT_THRESHOLD)
     z = float(model.score(np.array([[f[name] for name in model.features]], np.float64))[0])

@@ -238,7 +238,7 @@ class Engine:
         idx = self.index
         ranked = rank(idx, query, qvec, self.settings, scope, nearest)
         citations = self.citations(ranked, k, self.margin(query))
-        confidence, threshold = answer_confidence(idx, query, ranked, self.settings)
+        confidence, threshold = answer_confidence(idx, query, ranked, self.settings, scope)
         abstained = not ranked or confidence < threshold
         answer = None
         if not abstained and citations:
