@@ -18,6 +18,8 @@ What each row measures (training/ says how the weights were made):
   storm_fresh8.jsonl while the confidence trained on answer-removed rows (not kept),
   storm_fresh9.jsonl after the reference-list and registration changes, before they were measured on it,
   storm_fresh10.jsonl after the confidence's value-read input was coded, before it was measured;
+  storm_fresh11.jsonl after the short-word typo and scoped-confidence changes, before the
+  reading of EI's sections was measured with the encoder retrained;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
