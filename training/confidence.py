@@ -4,7 +4,7 @@ A logistic model or boosted trees, whichever has the lower held-out log loss,
 over what qa knows once it has ranked: the best candidate's score and its lead
 over the next, how much probability the ranking puts on it and on its document,
 its dense similarity and coverage of the question, the share of the question's
-words the corpus never uses, and whether the best passage contradicts the
+words the documents searched never use, and whether the best passage contradicts the
 question (qa.answering.abstention). It is fitted on held-out predictions:
 the ranking model's scores come from fits that did not see the question's
 article (cross-fitting by article), and unanswerable questions come from asking

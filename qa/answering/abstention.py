@@ -1,7 +1,7 @@
 """Abstention: whether the best passage answers the question at all.
 
 The answerability of a question is the best unit's score and coverage, less
-the share of the question's words the corpus never uses, less CONTRADICTION
+the share of the question's words the documents searched never use, less CONTRADICTION
 when the best unit contradicts the question: it reports the median of another
 quantity, another part, phase, cohort or arm than the one asked, "X" where
 "non-X" is asked, or the question names a trial the corpus never names. The

@@ -3,7 +3,7 @@
 What qa knows once it has ranked becomes a few features of the best candidate
 (its score and lead over the next, the share of the ranking's probability it
 holds and that its document holds, its dense similarity and coverage, the share
-of the question's words the corpus never uses, whether it contradicts the
+of the question's words the documents searched never use, whether it contradicts the
 question, how many candidates there were: few in one short document, where the
 best is more often right). The trained confidence model
 (qa/weights/confidence.json, fitted to held-out questions by training/) maps
