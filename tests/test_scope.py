@@ -49,7 +49,7 @@ def test_scoped_bm25_is_the_corpus_score_of_those_units(trials_engine) -> None:
     ranges = [idx.doc_unit_ranges[0], idx.doc_unit_ranges[2]]
     part = idx.lexical.scores_in(ranges, q.weights, q.groups)
     assert np.allclose(part, np.concatenate([full[a:b] for a, b in ranges]))
-    assert idx.lexical.terms_in(["zinc", "placebo", "treadmil"], *idx.doc_unit_ranges[idx.doc_ids["zinc.txt"]]) == {"zinc", "placebo"}
+    assert idx.lexical.terms_in(["zinc", "placebo", "treadmil"], [idx.doc_unit_ranges[idx.doc_ids["zinc.txt"]]]) == {"zinc", "placebo"}
 
 
 def test_words_only_other_documents_use_are_unknown_to_a_scoped_question(trials_engine) -> None:

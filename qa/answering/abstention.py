@@ -44,7 +44,7 @@ def _used(index: CorpusIndex, q: Query, core: list[str], scope: Scope | None) ->
     if scope is None:
         return lexical.vocab
     wanted = {*core, *(a for t in core for a in q.alternatives.get(t, ()))}
-    return set().union(*(lexical.terms_in(wanted, a, b) for a, b in scope.ranges))
+    return lexical.terms_in(wanted, scope.ranges)
 
 
 CONTRADICTION = 10.0

@@ -92,7 +92,7 @@ def scoped_doc_features(index: CorpusIndex, idf: dict[str, float], scope: Scope)
     body = np.zeros(n_docs, np.float32)
     title = np.zeros(n_docs, np.float32)
     for d, (a, b) in zip(scope.docs, scope.ranges, strict=True):
-        present = index.lexical.terms_in(idf, a, b)
+        present = index.lexical.terms_in(idf, [(a, b)])
         title_terms = set(terms(index.docs[d].title))
         body[d] = sum(w for t, w in idf.items() if t in present) / total
         title[d] = sum(w for t, w in idf.items() if t in title_terms) / total

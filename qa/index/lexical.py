@@ -119,11 +119,15 @@ class LexicalIndex:
             return np.zeros(0, np.float32)
         return self._score(blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr"), weighted_terms, groups)
 
-    def terms_in(self, candidates: Iterable[str], start: int, end: int) -> set[str]:
-        """Which of these terms occur in units start..end (one document's units)."""
-        cols = np.unique(self._row_major()[start:end].indices)
+    def terms_in(self, candidates: Iterable[str], ranges: Sequence[tuple[int, int]]) -> set[str]:
+        """Which of these terms occur in the units of these [start, end) ranges (a
+        document's, or a scope's)."""
         wanted = {self.vocab[t]: t for t in candidates if t in self.vocab}
-        return {wanted[int(c)] for c in cols if int(c) in wanted}
+        rows = self._row_major()
+        parts = [rows.indices[rows.indptr[a] : rows.indptr[b]] for a, b in ranges if b > a]
+        if not wanted or not parts:
+            return set()
+        return {wanted[int(c)] for c in np.unique(np.concatenate(parts)) if int(c) in wanted}
 
     def _row_major(self) -> sparse.csr_matrix:
         # The stored matrix is by term (a query's columns are cheap); a range of
