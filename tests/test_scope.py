@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from qa.answering import ranking
-from qa.answering.abstention import unknown_share
+from qa.answering.abstention import contradicts, unknown_share
+from qa.answering.engine import Engine
 from qa.answering.scope import resolve, scope_of
 from qa.cli import main
+from qa.config import Settings
 from qa.errors import QAError
 
 PATHS = ["trials/PMC59610.txt", "trials/PMC1087200.txt", "other/zinc.txt", "Walking.TXT"]
@@ -61,6 +63,35 @@ def test_words_only_other_documents_use_are_unknown_to_a_scoped_question(trials_
     assert 0.5 < walking < 1.0  # no children and no zinc, but randomisation
     both = scope_of(idx, [idx.doc_ids["walking.txt"], idx.doc_ids["zinc.txt"]])
     assert unknown_share(idx, q, both) == 0.0
+
+
+def test_a_trial_or_drug_only_another_document_names_contradicts_a_scoped_question(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "boston.txt").write_text(
+        "Selinexor with bortezomib in myeloma\n\nThe BOSTON trial randomised 402 patients to selinexor, "
+        "bortezomib and dexamethasone or to bortezomib and dexamethasone.\nMedian progression-free survival "
+        "was 13.9 months with selinexor and 9.5 months without.\n"
+    )
+    (corpus / "walking.txt").write_text(
+        "Walking after surgery\n\nWe randomised 60 patients to early walking or bed rest.\nMedian "
+        "progression-free survival was 20.1 months with walking and 19.8 months with bed rest.\n"
+    )
+    engine = Engine(corpus, tmp_path / "index", Settings())
+    engine.open()
+    idx = engine.index
+    walking, boston = (scope_of(idx, [idx.doc_ids[d]]) for d in ("walking.txt", "boston.txt"))
+    for question in ("What was median progression-free survival in the BOSTON trial?",
+                     "What was median progression-free survival with bortezomib?"):
+        q = engine.prepare(question)
+        top = engine.ask(question, docs=["walking.txt"])
+        assert top.abstained and top.citations[0].doc == "walking.txt", question
+        best = ranking.rank(idx, q, engine._question_vectors([q.text])[0], engine.settings, walking)[0]
+        assert contradicts(idx, q, best, walking)
+        assert not contradicts(idx, q, best)  # the corpus names it: the other document does
+        mine = ranking.rank(idx, q, engine._question_vectors([q.text])[0], engine.settings, boston)[0]
+        assert not contradicts(idx, q, mine, boston)
+        assert not engine.ask(question, docs=["boston.txt"]).abstained, question
 
 
 def test_a_scoped_question_is_answered_from_its_document_only(trials_engine) -> None:

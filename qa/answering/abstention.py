@@ -4,8 +4,8 @@ The answerability of a question is the best unit's score and coverage, less
 the share of the question's words the documents searched never use, less CONTRADICTION
 when the best unit contradicts the question: it reports the median of another
 quantity, another part, phase, cohort or arm than the one asked, "X" where
-"non-X" is asked, or the question names a trial the corpus never names. The
-engine compares it with the thresholds in Settings.
+"non-X" is asked, or the question names a trial or drug the documents searched never
+name. The engine compares it with the thresholds in Settings.
 """
 
 from __future__ import annotations
@@ -38,12 +38,12 @@ def _unknown(q: Query, term: str, used: Container[str]) -> bool:
     return term not in used and not any(a in used for a in q.alternatives.get(term, ()))
 
 
-def _used(index: CorpusIndex, q: Query, core: list[str], scope: Scope | None) -> Container[str]:
-    """Which of the question's terms and their stand-ins the scope's units use."""
+def _used(index: CorpusIndex, q: Query, asked: list[str], scope: Scope | None) -> Container[str]:
+    """Which of the asked terms and their stand-ins the scope's units use."""
     lexical = index.lexical
     if scope is None:
         return lexical.vocab
-    wanted = {*core, *(a for t in core for a in q.alternatives.get(t, ()))}
+    wanted = {*asked, *(a for t in asked for a in q.alternatives.get(t, ()))}
     return lexical.terms_in(wanted, scope.ranges)
 
 
@@ -56,7 +56,7 @@ def answerability(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None
     """How likely the best unit answers at all (compared with Settings.abstain_below
     and abstain_below_value)."""
     # A contradiction outweighs any match: the unit answers another question.
-    penalty = CONTRADICTION if contradicts(index, q, top) else 0.0
+    penalty = CONTRADICTION if contradicts(index, q, top, scope) else 0.0
     return top.score + top.features["coverage"] - 3.0 * unknown_share(index, q, scope) - penalty
 
 
@@ -126,13 +126,14 @@ def measured(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def contradicts(index: CorpusIndex, q: Query, top: Scored) -> bool:
-    """The best unit is about something else than the question says."""
+def contradicts(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None = None) -> bool:
+    """The best unit, of the documents searched (scope; None: the whole corpus), is
+    about something else than the question says."""
     unit = index.units[top.unit]
     return (
         _another_quantity(index, q, top.unit)
         or _another_part(index, q, unit.doc)
-        or _unnamed_trial(index, q)
+        or _unnamed_trial(index, q, scope)
         or _non_asked(q, unit.text)
     )
 
@@ -166,14 +167,15 @@ def _another_part(index: CorpusIndex, q: Query, doc: int) -> bool:
     return False
 
 
-def _unnamed_trial(index: CorpusIndex, q: Query) -> bool:
-    """The question names a trial or agent the corpus never names ("the BOSTON trial",
-    "refractory to daratumumab" of an article that names no daratumumab)."""
-    for name in _NAME.findall(q.text) + _AGENT.findall(q.text):
-        parts = terms(name)
-        if parts and all(_unknown(q, t, index.lexical.vocab) for t in parts):
-            return True
-    return False
+def _unnamed_trial(index: CorpusIndex, q: Query, scope: Scope | None = None) -> bool:
+    """The question names a trial or agent the documents searched never name ("the
+    BOSTON trial", "refractory to daratumumab" of an article that names no
+    daratumumab). Asked of one article of many, a name only the others use counts."""
+    names = [parts for name in _NAME.findall(q.text) + _AGENT.findall(q.text) if (parts := terms(name))]
+    if not names:
+        return False
+    used = _used(index, q, [t for parts in names for t in parts], scope)
+    return any(all(_unknown(q, t, used) for t in parts) for parts in names)
 
 
 def _non_asked(q: Query, unit_text: str) -> bool:

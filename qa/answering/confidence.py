@@ -49,7 +49,7 @@ def features(index: CorpusIndex, q: Query, ranked: list[Scored], scope: Scope | 
         "dense": top.features["dense"],
         "coverage": top.features["coverage"],
         "unknown": unknown_share(index, q, scope),
-        "contradiction": 1.0 if contradicts(index, q, top) else 0.0,
+        "contradiction": 1.0 if contradicts(index, q, top, scope) else 0.0,
         "value": 1.0 if q.answer_type in VALUE_TYPES else 0.0,
         "candidates": math.log1p(len(ranked)),
     }
