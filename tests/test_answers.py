@@ -151,6 +151,12 @@ def test_follow_up_carries_the_previous_question(storm_engine) -> None:
     assert "median overall survival of 15.6 months" in ans.citations[0].text
 
 
+def test_a_follow_up_naming_another_measure_asks_it_of_the_same_thing(storm_engine) -> None:
+    ans = storm_engine.ask("and the duration?", previous="What was the median time to response?")
+    assert ans.citations[0].text.startswith("Median duration of response in responders")
+    assert ans.answer == "4.4 months (95% CI, 3.7–10.8)"
+
+
 def test_one_article_holds_all_of_the_rankings_probability(storm_engine) -> None:
     from qa.answering.confidence import features
     from qa.answering.ranking import rank

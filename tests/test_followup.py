@@ -19,6 +19,14 @@ from qa.answering.followup import is_follow_up, rewrite
         ("and at 12 months?", "What was the response rate at 6 months?", "What was the response rate at 12 months?"),
         ("what about with placebo?", "What was the mean change in pain score with drug A?",
          "What was the mean change in pain score with placebo?"),
+        # a kind of quantity asks it of the same thing
+        ("and the duration?", "What was the median time to response?", "What was the median duration to response?"),
+        ("and the mean?", "What was the median age of the patients?", "What was the mean age of the patients?"),
+        ("and the median?", "What was the overall survival?", "What was the median overall survival?"),
+        ("and the number?", "What was the percentage of patients with grade 3 anemia?",
+         "What was the number of patients with grade 3 anemia?"),
+        # a measure where only a statistic was asked has nothing to stand in for
+        ("and the duration?", "What was the median overall survival?", "What was the median duration?"),
     ],
 )
 def test_a_follow_up_is_searched_with_what_it_leans_on(question: str, previous: str, searched: str) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Container
 from qa.answering.query import Query
 from qa.answering.ranking import Scored
 from qa.answering.scope import Scope
+from qa.answering.vocabulary import MEASURES, STATISTICS
 from qa.index.corpus_index import CorpusIndex
 from qa.text import STOPWORDS, fold, stem, terms
 
@@ -83,13 +84,9 @@ def _parts(text: str) -> set[tuple[str, str]]:
     return out
 
 
-_STATISTIC = frozenset({"median", "mean", "average"})
+_STATISTIC = frozenset(STATISTICS)
 _LINKS = frozenset({"to", "of", "since", "from", "until", "after", "before"})
-_QUANTITY = frozenset(
-    stem(w)
-    for w in """time duration number rate proportion percentage percent level value count total length
-    period interval median mean average""".split()
-)
+_QUANTITY = frozenset(stem(w) for w in (*MEASURES, *STATISTICS))
 """Words that name the kind of quantity, not which quantity."""
 _POPULATION = frozenset(
     stem(w) for w in "patients participants subjects cases people persons individuals children adults men women".split()

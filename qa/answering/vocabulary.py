@@ -190,3 +190,9 @@ SYNONYMS: dict[str, str] = {
     "paper": "article publication",
     "publication": "article journal published",
 }
+
+
+STATISTICS = ("median", "mean", "average")
+"""The summary a quantity is given as."""
+MEASURES = (*"time duration number rate proportion percentage percent level value count total length period interval".split(),)
+"""Words that name the kind of quantity ("the median time to response"), not which quantity."""
