@@ -20,6 +20,8 @@ What each row measures (training/ says how the weights were made):
   storm_fresh10.jsonl after the confidence's value-read input was coded, before it was measured;
   storm_fresh11.jsonl after the short-word typo and scoped-confidence changes, before the
   reading of EI's sections was measured with the encoder retrained;
+  storm_fresh12.jsonl after the scoped named-trial check and the measure-swapping follow-up, before
+  the models retrained for the former were measured;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
