@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
-from qa.answering.query import Query
+from qa.answering.query import REGISTRIES, Query
 from qa.answering.ranking import Scored
 from qa.answering.scope import Scope
 from qa.answering.vocabulary import MEASURES, STATISTICS
@@ -72,6 +72,9 @@ _AGENT = re.compile(
 )
 """A drug's international nonproprietary name, by the WHO stems that mark its class
 ("daratumumab", "bortezomib", "ibuprofen", "dexamethasone")."""
+_REGISTRY = frozenset(r.casefold() for r in REGISTRIES)
+"""A registry's name ("ISRCTN") says where a trial is numbered, not which trial: "What is the
+registration number (ClinicalTrials.gov, ISRCTN)?" asks every trial."""
 _NON = re.compile(r"\bnon-?([a-z]{3,})", re.I)
 
 
@@ -168,7 +171,8 @@ def _unnamed_trial(index: CorpusIndex, q: Query, scope: Scope | None = None) -> 
     """The question names a trial or agent the documents searched never name ("the
     BOSTON trial", "refractory to daratumumab" of an article that names no
     daratumumab). Asked of one article of many, a name only the others use counts."""
-    names = [parts for name in _NAME.findall(q.text) + _AGENT.findall(q.text) if (parts := terms(name))]
+    names = [parts for name in _NAME.findall(q.text) + _AGENT.findall(q.text)
+             if name.casefold() not in _REGISTRY and (parts := terms(name))]
     if not names:
         return False
     used = _used(index, q, [t for parts in names for t in parts], scope)

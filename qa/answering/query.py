@@ -55,6 +55,9 @@ REGISTRY_NUMBER = (
 )
 """A trial's number in a public registry (ClinicalTrials.gov, ISRCTN, the WHO primary
 registries, EudraCT): what "What is the trial registration number?" asks."""
+REGISTRIES = ("ClinicalTrials.gov", "ISRCTN", "ANZCTR", "ACTRN", "ChiCTR", "CTRI", "IRCT", "DRKS", "UMIN", "JPRN",
+              "PACTR", "TCTR", "SLCTR", "EudraCT", "PROSPERO")
+"""The registries that number trials, by the names questions call them."""
 INTERVAL_LEVEL = r"\s*(?:CI|CrI|confidence|credib|prediction)"
 """What follows a percentage that is an interval's level ("95% CI"), not a value."""
 UNIT_TYPES: dict[str, re.Pattern[str]] = {
