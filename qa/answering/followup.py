@@ -53,7 +53,7 @@ def rewrite(question: str, previous: str) -> tuple[str, str]:
         searched = f"{frame} {swapped}?"
         return searched[0].upper() + searched[1:], prev_focus
     # Keep statistical qualifiers ("median", "grade 3") that the new focus lacks.
-    qualifiers = [w for w in re.findall(r"\b(?:median|mean|average|grade \d(?:/\d| or \d)?)\b", prev_focus, re.I)
+    qualifiers = [w for w in re.findall(rf"\b(?:{'|'.join(STATISTICS)}|grade \d(?:/\d| or \d)?)\b", prev_focus, re.I)
                   if w.lower() not in focus.lower()]
     searched = " ".join([frame, *qualifiers[:1], focus]).strip() + "?"
     return searched[0].upper() + searched[1:], prev_focus
@@ -61,6 +61,15 @@ def rewrite(question: str, previous: str) -> tuple[str, str]:
 
 _STATISTIC = frozenset(stem(w) for w in STATISTICS)
 _MEASURE = frozenset(stem(w) for w in MEASURES)
+_KINDS = ("statistic", "measure")
+
+
+def _kind(word: str) -> str | None:
+    """"statistic" ("median"), "measure" ("duration"), or None: a word that names a thing, or none."""
+    found = set(terms(word))
+    if not found or not found <= _STATISTIC | _MEASURE:
+        return None
+    return "statistic" if found <= _STATISTIC else "measure"
 
 
 def _measure_swapped(prev_focus: str, focus: str) -> str | None:
@@ -68,23 +77,20 @@ def _measure_swapped(prev_focus: str, focus: str) -> str | None:
     only a kind of quantity: "and the duration?" after "median time to response" asks
     for the median duration of response, not of anything; "and the mean?" after
     "median age" for the mean age. None when the follow-up names a thing."""
-    new = [w for w in focus.split() if terms(w)]
-    kinds = [set(terms(w)) for w in new]
-    if not new or not all(k <= _STATISTIC | _MEASURE for k in kinds):
+    asked = [(w, _kind(w)) for w in focus.split() if terms(w)]
+    if not asked or any(k is None for _, k in asked):
         return None
-    new_stat = [w for w, k in zip(new, kinds, strict=True) if k <= _STATISTIC]
-    new_measure = [w for w, k in zip(new, kinds, strict=True) if not k <= _STATISTIC]
+    new = {kind: [w for w, k in asked if k == kind] for kind in _KINDS}
     words = prev_focus.split()
-    run = [i for i, w in enumerate(words) if (k := set(terms(w))) and k <= _STATISTIC | _MEASURE]
-    if run:
-        start = end = run[0]
-        while end + 1 in run:
-            end += 1
-        old = words[start : end + 1]
-        old_stat = [w for w in old if set(terms(w)) <= _STATISTIC]
-        old_measure = [w for w in old if not set(terms(w)) <= _STATISTIC]
-        if new_measure and not old_measure:
-            return None  # "median" asked, a measure answered: nothing to put it in
-        words[start : end + 1] = (new_stat or old_stat) + (new_measure or old_measure)
-        return " ".join(words)
-    return " ".join([*new_stat, *words]) if not new_measure else None
+    kinds = [_kind(w) for w in words]
+    if not any(kinds):  # "and the median?" after "overall survival"
+        return None if new["measure"] else " ".join([*new["statistic"], *words])
+    start = end = next(i for i, k in enumerate(kinds) if k)
+    while end + 1 < len(words) and kinds[end + 1]:
+        end += 1
+    old = {kind: [w for w, k in zip(words[start : end + 1], kinds[start : end + 1], strict=True) if k == kind]
+           for kind in _KINDS}
+    if new["measure"] and not old["measure"]:
+        return None  # "median" asked, a measure answered: nothing to put it in
+    words[start : end + 1] = (new["statistic"] or old["statistic"]) + (new["measure"] or old["measure"])
+    return " ".join(words)
