@@ -35,6 +35,31 @@ def stem(word: str) -> str:
     return stemmed
 
 
+_SIBLINGS = (("nd", "ns"), ("clud", "clus"), ("vid", "vis"), ("mit", "miss"), ("duc", "duct"))
+"""Endings of a Latin verb's stem and of the nouns made from its past participle, which
+Snowball leaves apart: respond / response, include / inclusion, provide / provision,
+admit / admission, reduce / reduction. ("decide" / "decision" is left out: "incidence"
+and "incision" would join.)"""
+_FALSE_FRIENDS = frozenset({"intend", "intens"})
+"""Pairs that share a Latin root but not a meaning in clinical writing ("intended" and
+"intensive care")."""
+
+
+def siblings(term: str) -> tuple[str, ...]:
+    """The other stems of a term's Latin word family: "respond" -> ("respons",).
+
+    Only the pattern is checked; callers keep the siblings their corpus uses."""
+    if len(term) < 5 or term in _FALSE_FRIENDS:
+        return ()
+    out = []
+    for verb, noun in _SIBLINGS:
+        if term.endswith(verb):
+            out.append(term[: -len(verb)] + noun)
+        elif term.endswith(noun):
+            out.append(term[: -len(noun)] + verb)
+    return tuple(out)
+
+
 _SPELLING = tuple(
     (re.compile(pattern), repl)
     for pattern, repl in (

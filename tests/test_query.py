@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering.query import UNIT_TYPES, analyse, answer_type_of, expand_clipped
+from qa.answering.query import UNIT_TYPES, analyse, answer_type_of, expand_clipped, expand_family
 from qa.index.lexical import LexicalIndex
 from qa.text import terms
 
@@ -84,6 +84,32 @@ def test_an_ambiguous_clipped_word_is_left_alone() -> None:
     q = analyse("Was dex given?")
     expand_clipped(q, lexical.completions, lexical.vocab.__contains__)
     assert "dex" not in q.alternatives
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "found"),
+    [
+        ("How long did responders survive?", "Patients who had a response had median overall survival of 15.6 months.", "respons"),
+        ("What was the response rate?", "Nine patients responded.", "respond"),
+        ("How many were admitted to hospital?", "Hospital admission was rare.", "admiss"),
+        ("Who was excluded?", "Exclusion criteria were ...", "exclus"),
+        ("How large was the reduction in pain?", "Pain was reduced by half.", "reduc"),
+    ],
+)
+def test_a_question_word_finds_its_latin_word_family_in_the_article(question: str, article: str, found: str) -> None:
+    lexical = LexicalIndex.build([terms(article)])
+    q = analyse(question)
+    expand_family(q, lexical.vocab.__contains__)
+    assert found in set().union(*q.alternatives.values())
+    assert q.weights[found] < 1.0
+
+
+def test_a_word_family_the_article_does_not_use_or_a_false_friend_adds_nothing() -> None:
+    lexical = LexicalIndex.build([terms("Patients in intensive care were given the intended dose."), terms("No one responded.")])
+    for question in ("How many patients were in intensive care?", "Was the dose the one intended?", "How many responders?"):
+        q = analyse(question)
+        expand_family(q, lexical.vocab.__contains__)
+        assert not {"intend", "intens", "respons"} & set().union(set(), *q.alternatives.values()), question
 
 
 def test_parts_phases_and_arms_are_read_with_their_numbers() -> None:

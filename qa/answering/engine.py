@@ -16,7 +16,7 @@ from qa.answering.extract import short_answer
 from qa.answering.finding import finding_passage, finding_reader
 from qa.answering.followup import is_follow_up, rewrite
 from qa.answering.learned import ranking_model
-from qa.answering.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped
+from qa.answering.query import EXPANSION_WEIGHT, Query, analyse, expand_clipped, expand_family
 from qa.answering.ranking import Scored, rank
 from qa.answering.scope import Scope, resolve, scope_of
 from qa.answering.spelling import Speller, may_need
@@ -130,6 +130,7 @@ class Engine:
             query = analyse(spelled, self.index.abbreviations)
         query.question = q
         expand_clipped(query, lexical.completions, lexical.vocab.__contains__)
+        expand_family(query, lexical.vocab.__contains__)
         return query
 
     @property

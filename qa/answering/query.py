@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa.answering.vocabulary import ABBREVIATIONS, SYNONYMS
-from qa.text import STOPWORDS, fold, terms, words
+from qa.text import STOPWORDS, fold, siblings, terms, words
 
 EXPANSION_WEIGHT = 0.5
 
@@ -193,3 +193,15 @@ def expand_clipped(q: Query, completions: Callable[[str], list[str]], known: Cal
             q.weights.setdefault(long, EXPANSION_WEIGHT)
             q.alternatives.setdefault(t, set()).add(long)
             q.groups.append([long])
+
+
+def expand_family(q: Query, known: Callable[[str], bool]) -> None:
+    """A question's "responders" finds the article's "response", its "admitted" the
+    "admission": each question term's Latin word family (qa.text.siblings) that the
+    corpus uses stands in for it, as an expansion."""
+    for t in dict.fromkeys(q.core):
+        found = [s for s in siblings(t) if known(s) and s not in q.alternatives.get(t, ())]
+        for s in found:
+            q.weights.setdefault(s, EXPANSION_WEIGHT)
+            q.alternatives.setdefault(t, set()).add(s)
+            q.groups.append([s])
