@@ -166,7 +166,8 @@ def _section_kinds(section: tuple[str, ...], title: str) -> tuple[float, ...]:
 
 _STATISTIC = re.compile(
     r"\bp\s*(?:[<>=≤≥]|value)|\b(?:95|90|99)\s*%\s*(?:CI|CrI|confidence)|\bconfidence interval|"
-    r"\b(?:odds|hazard|risk|rate) ratios?\b|\b(?:a?OR|a?HR|RR|IRR|MD|SMD)\b\s*[=:,(]?\s*-?\d|"
+    # The effect measures' abbreviations only in capitals: "grade 3 or 4" is no odds ratio.
+    r"\b(?:odds|hazard|risk|rate) ratios?\b|\b(?-i:a?OR|a?HR|RR|IRR|MD|SMD)\b\s*[=:,(]?\s*-?\d|"
     r"\bsignifican|\bdiffer(?:ed|ence)",
     re.I,
 )
