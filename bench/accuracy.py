@@ -22,6 +22,8 @@ What each row measures (training/ says how the weights were made):
   reading of EI's sections was measured with the encoder retrained;
   storm_fresh12.jsonl after the scoped named-trial check and the measure-swapping follow-up, before
   the models retrained for the former were measured;
+  storm_fresh13.jsonl after the Latin word families of question words and the capitals-only
+  effect measures, while the ranking retrained for them, before anything was measured on it;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
