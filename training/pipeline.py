@@ -231,8 +231,8 @@ def ranker(out: Path, workdir: Path, seed: int) -> None:
         + ", ".join(f"{k} {v[0]:.3f} ({v[0] - full[k][0]:+.3f})" for k, v in smaller.items()))
     kept = list(names)
     # Trees ship as the mean of the CV's fold models (those fitted above, over every
-    # feature); the confidence is fitted on the scores of such means that never saw the
-    # question (fold_rankers). A linear model is fitted on all the groups.
+    # feature): the confidence is fitted on the fold models' scores (training/calibrate.py),
+    # and their mean scores as they do. A linear model is fitted on all the groups.
     model = (bagged(fold_models[(kind, tuple(kept))]) if kind == "trees"
              else _fitter(kind, seed)([restrict(g, kept) for g in groups], kept))
     train_p1 = {name: precision_at_1([restrict(g, kept) for g in gs], model) for name, gs in by_set.items()}
@@ -296,22 +296,8 @@ def restrict(g, use: list[str]):  # type: ignore[no-untyped-def]
 
 
 def fold_rankers(groups: list, folds: list[int], names: list[str], kind: str, seed: int) -> list:  # type: ignore[type-arg]
-    """Per fold k, a ranker that never saw fold k, made as the one that ships is: trees as
-    the mean of the models that each leave out one more fold, a linear model fitted on
-    the other folds. The confidence is fitted on these rankers' scores, so it learns how
-    right a mean of trees is at a given score, not how right one tree model is (a mean is
-    right more often at the same score, and its margins are narrower)."""
-    from training.ranker import bagged
-
     fit = _fitter(kind, seed)
-    rows = [restrict(g, names) for g in groups]
-
-    def without(*left: int) -> list:  # type: ignore[type-arg]
-        return [g for g, f in zip(rows, folds, strict=True) if f not in left]
-
-    if kind != "trees":
-        return [fit(without(k), names) for k in range(CV_FOLDS)]
-    return [bagged([fit(without(k, j), names) for j in range(CV_FOLDS) if j != k]) for k in range(CV_FOLDS)]
+    return [fit([restrict(g, names) for g, f in zip(groups, folds, strict=True) if f != k], names) for k in range(CV_FOLDS)]
 
 
 def rescored(ranked: list, model) -> list:  # type: ignore[no-untyped-def,type-arg]
