@@ -32,6 +32,8 @@ def test_median_duration_of_response_is_cited_first_with_its_value(storm_engine)
         # come quoted with the sentence before it (the ranking's merge margin).
         ("What were the grade 3/4 side effects?", ("Most common grade 3 or 4 adverse events", "The most common toxic effects that were graded as 3 or above")),
         ("How many lines of therapy had patients received?", "Median number of previous therapies was 7"),
+        # the issue's example: "responders" finds "a response" (qa.text.siblings), not the duration of response
+        ("How long did responders survive?", "had median overall survival of 15.6 months"),
     ],
 )
 def test_near_misses_and_clinical_phrasing(storm_engine, question: str, expected: str | tuple[str, ...]) -> None:
@@ -50,17 +52,17 @@ def test_gold_set_top1_accuracy_and_verbatim_quotes(storm_engine) -> None:
             assert storm_engine.document_text(c.doc)[c.start : c.end] == c.text
         right += any(s in a.citations[0].text for s in g["gold"])
     assert right / len(answerable) >= 0.90
-    # What the learned confidence does today (bench/accuracy.py, training fold: 11.4%
-    # of these answerable questions refused, 81.0% of the unanswerable ones): a guard
+    # What the learned confidence does today (bench/accuracy.py, training fold: 6.7%
+    # of these answerable questions refused, 76.2% of the unanswerable ones): a guard
     # against getting worse, not the target (the next test). This set trains the
     # ranker and the confidence, so its scores here are in-sample; each retraining that
     # moved them, and what it did held out, is in docs/models.md.
-    assert sum(a.abstained for a in answers) / len(answerable) <= 0.14
+    assert sum(a.abstained for a in answers) / len(answerable) <= 0.08
     unanswerable = storm_engine.ask_many([g["question"] for g in gold if not g["gold"]])
-    assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.80
+    assert sum(a.abstained for a in unanswerable) / len(unanswerable) >= 0.75
 
 
-@pytest.mark.xfail(strict=True, reason="81% of the unanswerable questions abstained on at 11.4% answerable refused, not 80% at 3% (issue 12)")
+@pytest.mark.xfail(strict=True, reason="76% of the unanswerable questions abstained on at 6.7% answerable refused, not 80% at 3% (issue 12)")
 def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
     gold = [json.loads(line) for line in GOLD.read_text("utf-8").splitlines() if line.strip()]
     answers = storm_engine.ask_many([g["question"] for g in gold if g["gold"]])
@@ -74,8 +76,8 @@ def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
     [
         pytest.param(
             "What proportion of patients were male?",  # "male": a word the article never uses
-            marks=pytest.mark.xfail(strict=True, reason="answered '53%' (of high-risk cytogenetics) at 0.65, flagged uncertain (0.84 with "
-                                    "the models before the rerun of 7 December; abstained at 0.28 before the encoder trained on COVID-QA too; issue 12)"),
+            marks=pytest.mark.xfail(strict=True, reason="answered '53%' (of high-risk cytogenetics) at 0.68, flagged uncertain (0.65 with "
+                                    "the models before the ranking retrained on 8 December; abstained at 0.28 before the encoder trained on COVID-QA too; issue 12)"),
         ),
         "How many patients required a dose reduction?",
     ],
