@@ -189,10 +189,7 @@ def expand_clipped(q: Query, completions: Callable[[str], list[str]], known: Cal
             continue
         found = [c for c in completions(t) if c != t]
         if len(found) == 1 and len(found[0]) >= len(t) + 3:
-            long = found[0]
-            q.weights.setdefault(long, EXPANSION_WEIGHT)
-            q.alternatives.setdefault(t, set()).add(long)
-            q.groups.append([long])
+            _stands_in(q, t, found[0])
 
 
 def expand_family(q: Query, known: Callable[[str], bool]) -> None:
@@ -200,8 +197,14 @@ def expand_family(q: Query, known: Callable[[str], bool]) -> None:
     "admission": each question term's Latin word family (qa.text.siblings) that the
     corpus uses stands in for it, as an expansion."""
     for t in dict.fromkeys(q.core):
-        found = [s for s in siblings(t) if known(s) and s not in q.alternatives.get(t, ())]
-        for s in found:
-            q.weights.setdefault(s, EXPANSION_WEIGHT)
-            q.alternatives.setdefault(t, set()).add(s)
-            q.groups.append([s])
+        for s in siblings(t):
+            if known(s) and s not in q.alternatives.get(t, ()):
+                _stands_in(q, t, s)
+
+
+def _stands_in(q: Query, term: str, expansion: str) -> None:
+    """An expansion found for one question term: weighted as expansions are, and a group
+    of its own (BM25 counts it once)."""
+    q.weights.setdefault(expansion, EXPANSION_WEIGHT)
+    q.alternatives.setdefault(term, set()).add(expansion)
+    q.groups.append([expansion])
