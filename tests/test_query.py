@@ -120,6 +120,32 @@ def test_parts_phases_and_arms_are_read_with_their_numbers() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "unit", "contradicts"),
+    [
+        ("What was overall survival in patients who did not respond?",
+         "Patients who had a response (minimal/partial/complete) had median overall survival of 15.6 months", True),
+        ("How long did patients who didn't respond to treatment survive?", "Responders survived 15.6 months", True),
+        ("What was the survival of those who failed to respond?", "Responders survived 15.6 months", True),
+        ("What was overall survival in patients who did not respond?",
+         "Non-responders survived 5.1 months and responders 15.6 months", False),  # it names both groups
+        ("What was overall survival in patients who did not respond?",
+         "Patients who did not respond survived 5.1 months", False),
+        ("How did survival of patients who responded compare with those who did not respond?",
+         "Responders survived 15.6 months", False),  # the question asks about both
+        ("What happened to patients who did not receive selinexor?", "Patients who received placebo progressed", False),
+        ("How did did not expect but received alcohol affect misled responses?", "Alcohol was expected", False),
+        ("What was the median overall survival in non-responders?", "Responders survived 15.6 months", True),
+    ],
+)
+def test_a_group_defined_by_what_it_did_not_do_is_not_answered_by_the_group_that_did(
+    question: str, unit: str, contradicts: bool,
+) -> None:
+    from qa.answering.abstention import _non_asked
+
+    assert _non_asked(analyse(question), unit) is contradicts
+
+
+@pytest.mark.parametrize(
     ("question", "words"),
     [
         ("What was the median time to progression?", ["progress"]),

@@ -4,7 +4,7 @@ The answerability of a question is the best unit's score and coverage, less
 the share of the question's words the documents searched never use, less CONTRADICTION
 when the best unit contradicts the question: it reports the median of another
 quantity, another part, phase, cohort or arm than the one asked, "X" where
-"non-X" is asked, or the question names a trial or drug the documents searched never
+"non-X" or "those who did not X" is asked, or the question names a trial or drug the documents searched never
 name. The engine compares it with the thresholds in Settings.
 """
 
@@ -76,6 +76,17 @@ _REGISTRY = frozenset(r.casefold() for r in REGISTRIES)
 """A registry's name ("ISRCTN") says where a trial is numbered, not which trial: "What is the
 registration number (ClinicalTrials.gov, ISRCTN)?" asks every trial."""
 _NON = re.compile(r"\bnon-?([a-z]{3,})", re.I)
+_DENIED = re.compile(
+    r"\b(?:who|that)\s+(?:(?:did|do|does|could|would|can)(?:\s+not|n['’]t)|failed\s+to|fail\s+to)\s+([a-z]{3,})\b"
+    r"(?=\s*(?:$|[?.,;:)]|(?:to|on|at|after|with|within|by|in|and|or)\b))",
+    re.I,
+)
+"""A group defined by what it did not do, "patients who did not respond (to treatment)":
+the same group as "non-responders". Only where nothing is the verb's object: "those who did
+not receive selinexor" are the ones who received something else, which a unit about
+"patients who received placebo" may well answer."""
+_AUXILIARY = frozenset({"have", "get", "take", "make", "use", "need"})
+_NEGATED_BEFORE = re.compile(r"(?:\bnon-?|\b(?:not|no|never|without|failed to|fail to)\s+|n['’]t\s+)$")
 
 
 def _parts(text: str) -> set[tuple[str, str]]:
@@ -179,13 +190,33 @@ def _unnamed_trial(index: CorpusIndex, q: Query, scope: Scope | None = None) -> 
     return any(all(_unknown(q, t, used) for t in parts) for parts in names)
 
 
+def _denied(asked_text: str) -> list[str]:
+    """The words of the groups the question asks about by what they are not or did not do:
+    "non-responders" and "patients who did not respond" both give "respond"."""
+    out = _NON.findall(asked_text)
+    out += [w for w in _DENIED.findall(asked_text) if w not in _AUXILIARY]
+    return out
+
+
+def _mentions(text: str, word: str) -> tuple[bool, bool]:
+    """Whether the text speaks of the word's thing itself ("responders", "had a response"),
+    and whether of its lack ("non-responders", "did not respond")."""
+    affirmed = negated = False
+    for m in re.finditer(rf"(?:\b|(?<=non)|(?<=non-)){re.escape(word[:5])}", text):
+        if _NEGATED_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+            negated = True
+        else:
+            affirmed = True
+    return affirmed, negated
+
+
 def _non_asked(q: Query, unit_text: str) -> bool:
-    """The question asks about non-responders where the unit speaks of responders."""
+    """The question asks about non-responders (or patients who did not respond) where the
+    unit speaks of responders and never of those who did not."""
     text, asked_text = fold(unit_text), fold(q.text)
-    for word in _NON.findall(asked_text):
-        if re.search(rf"(?<!non)(?<!non-)\b{re.escape(word[:5])}", asked_text):
+    for word in _denied(asked_text):
+        if _mentions(asked_text, word)[0]:
             continue  # the question asks about both ("invasive and non-invasive ventilation")
-        if stem(word)[:5] in text and not re.search(rf"\bnon-?{re.escape(word[:5])}", text):
+        if _mentions(text, word) == (True, False):
             return True
     return False
-
