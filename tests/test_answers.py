@@ -94,6 +94,7 @@ def test_a_value_the_article_does_not_report_is_not_invented(storm_engine, quest
         "What dose of selinexor was used in part 1 of STORM?",  # the article reports part 2
         "What was the median overall survival in non-responders?",  # it reports responders' survival
         "What was overall survival in patients who did not respond?",  # the same, in other words
+        "What was median OS across the whole cohort?",  # it reports the survival of responders only
         "What was the ORR in the BOSTON trial of selinexor, bortezomib and dexamethasone?",  # it never names BOSTON
         "What was the median follow-up time?",  # it gives the median time to response, and follow-up elsewhere
         "What was the median progression-free survival?",  # it gives median overall survival only
@@ -115,6 +116,7 @@ def test_a_question_the_best_passage_contradicts_is_not_answered(storm_engine, q
         "What was the median time to response?",
         "What was the median time since myeloma diagnosis?",  # "diagnosis": a word it never uses
         "How much dexamethasone was given with selinexor?",  # agents it names
+        "What was median overall survival in patients who achieved a response?",  # the group it reports
     ],
 )
 def test_the_part_or_group_the_article_reports_is_answered(storm_engine, question: str) -> None:

@@ -146,6 +146,30 @@ def test_a_group_defined_by_what_it_did_not_do_is_not_answered_by_the_group_that
 
 
 @pytest.mark.parametrize(
+    ("question", "unit", "subject", "anywhere"),
+    [
+        ("What was the median overall survival?",
+         "Patients who had a response (minimal/partial/complete) had median overall survival of 15.6 months", True, True),
+        ("How long did responders survive?",
+         "Patients who had a response (minimal/partial/complete) had median overall survival of 15.6 months", False, False),
+        ("What was the response rate?", "Among patients with renal impairment, the response rate was 20%", True, True),
+        ("What was the median time to progression?", "In responders, the median time to progression was 8 months", True, True),
+        # a group named after the finding describes the population, not a subgroup's result
+        ("What did the authors conclude?",
+         "Selinexor induced a response in a quarter of patients who had received many regimens", False, True),
+    ],
+)
+def test_a_result_for_a_group_the_question_does_not_name_is_read_from_the_sentences_subject(
+    question: str, unit: str, subject: bool, anywhere: bool,
+) -> None:
+    from qa.answering.extract import of_a_group_not_asked
+
+    q = analyse(question)
+    assert of_a_group_not_asked(q, unit, subject=True) is subject
+    assert of_a_group_not_asked(q, unit) is anywhere
+
+
+@pytest.mark.parametrize(
     ("question", "words"),
     [
         ("What was the median time to progression?", ["progress"]),

@@ -4,7 +4,9 @@ The answerability of a question is the best unit's score and coverage, less
 the share of the question's words the documents searched never use, less CONTRADICTION
 when the best unit contradicts the question: it reports the median of another
 quantity, another part, phase, cohort or arm than the one asked, "X" where
-"non-X" or "those who did not X" is asked, or the question names a trial or drug the documents searched never
+"non-X" or "those who did not X" is asked, a group the question does not name
+("Patients who had a response had median overall survival of 15.6 months" for
+the median overall survival of all), or the question names a trial or drug the documents searched never
 name. The engine compares it with the thresholds in Settings.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
+from qa.answering.extract import of_a_group_not_asked
 from qa.answering.query import REGISTRIES, Query
 from qa.answering.ranking import Scored
 from qa.answering.scope import Scope
@@ -146,6 +149,8 @@ def contradicts(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None =
         or _another_part(index, q, unit.doc)
         or _unnamed_trial(index, q, scope)
         or _non_asked(q, unit.text)
+        # the short answer is not read off such a sentence either (extract.short_answer)
+        or of_a_group_not_asked(q, unit.text, subject=True)
     )
 
 

@@ -199,11 +199,22 @@ _GROUP = re.compile(r"\b(?:patients|participants|subjects|those|people|women|men
 """A sentence's subject narrowed to a group: "Patients who had a response ...", "in responders"."""
 
 
-def _of_a_group_not_asked(q: Query, text: str) -> bool:
+_SUBJECT_LEAD = re.compile(r"\s*(?:(?:in|among)\s+(?:the\s+)?)?", re.I)
+
+
+def of_a_group_not_asked(q: Query, text: str, *, subject: bool = False) -> bool:
     """The sentence reports a group that the question does not name: its value would be
-    read as everyone's."""
+    read as everyone's. subject: only a group the sentence opens with ("Patients who had a
+    response had ...", "Among patients with X, ..."), which the whole sentence is about;
+    else a group anywhere in it."""
     asked = fold(f"{q.text} {q.dense_text}")  # abbreviations spelled out: "DoR" names responses
-    for m in _GROUP.finditer(text):
+    if subject:
+        lead = _SUBJECT_LEAD.match(text)
+        m = _GROUP.match(text) or _GROUP.match(text, lead.end() if lead else 0)
+        found: list[re.Match[str]] = [m] if m else []
+    else:
+        found = list(_GROUP.finditer(text))
+    for m in found:
         words = [w for w in terms(m.group(1) or m.group(2)) if len(w) >= 4]
         if words and not any(w[:5] in asked for w in words):
             return True
@@ -299,7 +310,7 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
     stands = _STANDS_FOR.search(q.text)
     if stands:
         return _long_form(stands.group(1) or stands.group(2), text)
-    if _of_a_group_not_asked(q, text):
+    if of_a_group_not_asked(q, text):
         return None  # "15.6 months" is the survival of responders, not "the median overall survival"
     positions = _term_positions(q, text)
     kind = q.answer_type
