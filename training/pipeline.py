@@ -136,14 +136,17 @@ def _digest(path: Path) -> str:
 
 
 def _source() -> str:
-    """A digest of qa's code: which units are candidates and what their features are is
-    decided there (a reference filter, say), and stale groups would train on the old code."""
+    """A digest of qa's code and of the collecting code: which units are candidates and what
+    their features are is decided there (a reference filter, say), and stale groups would
+    train on the old code."""
     import qa
+    from training import ranker
 
     root = Path(qa.__file__).parent
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    h.update(Path(ranker.__file__).read_bytes())
     return h.hexdigest()
 
 

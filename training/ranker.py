@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,15 +38,19 @@ class Group:
 
 
 def collect(engine: Engine, questions: Sequence[Question], names: Sequence[str], log: Callable[[str], None] = print) -> list[Group]:
-    """qa's candidates and features for each question, labelled."""
+    """qa's candidates and features for each question, labelled, in the order of the
+    hand-set weights: whether a trained ranking model lies in the weights folder (the
+    confidence stage run alone finds one) must not change the groups, whose order the
+    fits see."""
     idx = engine.index
+    untrained = replace(engine.settings, trained=False)  # the ranking only: the encoder stays trained
     docs = {d.path: n for n, d in enumerate(idx.docs)}
     groups = []
     t0 = time.perf_counter()
     queries = [engine.prepare(q.text) for q in questions]
     vecs = engine.embedder.encode([qq.dense_text for qq in queries])
     for n, (q, query, vec) in enumerate(zip(questions, queries, vecs, strict=True)):
-        ranked = rank(idx, query, vec, engine.settings)
+        ranked = rank(idx, query, vec, untrained)
         doc = docs.get(q.doc, -1)
         labels = np.array([idx.units[s.unit].doc == doc and answers(idx.units[s.unit], q.spans) for s in ranked], np.float64)
         feats = np.array([[s.features[f] for f in names] for s in ranked], np.float64)
