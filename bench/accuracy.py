@@ -24,6 +24,8 @@ What each row measures (training/ says how the weights were made):
   the models retrained for the former were measured;
   storm_fresh13.jsonl after the Latin word families of question words and the capitals-only
   effect measures, while the ranking retrained for them, before anything was measured on it;
+  storm_fresh14.jsonl after the contradiction check learned "patients who did not respond",
+  before anything was measured on it;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
