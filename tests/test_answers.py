@@ -80,6 +80,7 @@ def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
                                     "the models before the ranking retrained on 8 December; abstained at 0.28 before the encoder trained on COVID-QA too; issue 12)"),
         ),
         "How many patients required a dose reduction?",
+        "How many patients had grade 3 or 4 constipation?",  # the list of grade 3-4 events names none
     ],
 )
 def test_a_value_the_article_does_not_report_is_not_invented(storm_engine, question: str) -> None:

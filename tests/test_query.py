@@ -169,6 +169,31 @@ def test_a_result_for_a_group_the_question_does_not_name_is_read_from_the_senten
     assert of_a_group_not_asked(q, unit) is anywhere
 
 
+_ADVERSE_EVENTS = "Most common grade 3 or 4 adverse events were thrombocytopenia (59% of patients), anemia (44%), fatigue (25%)"
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "contradicts"),
+    [
+        ("What was the rate of grade 3 or 4 nausea?", _ADVERSE_EVENTS, True),
+        ("How many patients had severe diarrhoea?", _ADVERSE_EVENTS, True),
+        ("How common was grade 3 or 4 anaemia?", _ADVERSE_EVENTS, False),  # its label, in British spelling
+        ("How often did severe low platelet counts occur?", _ADVERSE_EVENTS, False),  # a lay word for its label
+        ("Which grade 3 or 4 adverse event was most common?", _ADVERSE_EVENTS, False),  # a label is the answer
+        # values of another kind than the one asked: the dose is no list item
+        ("What dose of selinexor was given?", "Selinexor 80 mg was given to assess safety (n=123) and efficacy (n=122)", False),
+        # a comparison names its arms otherwise than the list labels them
+        ("Compared with no pen, what did an attractive pen do to the response rate?",
+         "The response rate was higher in the intervention group (61.9%) than in the control group (52.5%)", False),
+        ("How many deaths were due to infection?", "Causes of mortality: disease progression (n=16), adverse events (n=12)", True),
+    ],
+)
+def test_a_list_of_values_for_other_things_than_the_one_asked_contradicts_it(question: str, unit: str, contradicts: bool) -> None:
+    from qa.answering.abstention import _lists_other_things
+
+    assert _lists_other_things(analyse(question), unit) is contradicts
+
+
 @pytest.mark.parametrize(
     ("question", "words"),
     [

@@ -6,7 +6,8 @@ when the best unit contradicts the question: it reports the median of another
 quantity, another part, phase, cohort or arm than the one asked, "X" where
 "non-X" or "those who did not X" is asked, a group the question does not name
 ("Patients who had a response had median overall survival of 15.6 months" for
-the median overall survival of all), or the question names a trial or drug the documents searched never
+the median overall survival of all), values of other things than the one asked
+("thrombocytopenia (59%), anemia (44%), …" for the rate of nausea), or the question names a trial or drug the documents searched never
 name. The engine compares it with the thresholds in Settings.
 """
 
@@ -15,8 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
-from qa.answering.extract import of_a_group_not_asked
-from qa.answering.query import REGISTRIES, Query
+from qa.answering.extract import PATTERNS, labelled_values, of_a_group_not_asked, wanted_terms
+from qa.answering.query import REGISTRIES, Query, is_comparison
 from qa.answering.ranking import Scored
 from qa.answering.scope import Scope
 from qa.answering.vocabulary import MEASURES, STATISTICS
@@ -149,8 +150,9 @@ def contradicts(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None =
         or _another_part(index, q, unit.doc)
         or _unnamed_trial(index, q, scope)
         or _non_asked(q, unit.text)
-        # the short answer is not read off such a sentence either (extract.short_answer)
+        # the short answer is not read off such sentences either (extract.short_answer)
         or of_a_group_not_asked(q, unit.text, subject=True)
+        or _lists_other_things(q, unit.text)
     )
 
 
@@ -225,3 +227,23 @@ def _non_asked(q: Query, unit_text: str) -> bool:
         if _mentions(text, word) == (True, False):
             return True
     return False
+
+
+_LISTED_KINDS = frozenset({"count", "percent", "duration", "dose"})
+"""Kinds of value a list gives each of its items in brackets."""
+
+
+def _lists_other_things(q: Query, unit_text: str) -> bool:
+    """The unit lists values of the kind asked for, two or more, each after its label, and
+    no label names what the question asks about: "thrombocytopenia (59% of patients),
+    anemia (44%), …" for the rate of grade 3 or 4 nausea. A comparison is left out: its
+    arms are labelled otherwise than its question names them ("the intervention group
+    (61.9%)" for "receive an attractive pen")."""
+    kind = q.answer_type
+    if kind not in _LISTED_KINDS or is_comparison(q.question):
+        return False
+    patterns = [PATTERNS[kind], *([PATTERNS["percent"]] if kind == "count" else [])]  # "anemia (44%)" counts too
+    listed = [names for start, end, names in labelled_values(unit_text)
+              if any(p.search(unit_text, start, end) for p in patterns)]
+    wanted = wanted_terms(q)
+    return len(listed) >= 2 and not any(names & wanted for names in listed)

@@ -104,7 +104,7 @@ def _term_positions(q: Query, text: str, own_only: bool = False) -> list[tuple[i
     return own if own or own_only else other
 
 
-def _wanted(q: Query) -> set[str]:
+def wanted_terms(q: Query) -> set[str]:
     """The question's terms and the words that may stand in for them."""
     return set(q.core).union(*q.alternatives.values())
 
@@ -163,7 +163,7 @@ _LABELLED_VALUE = re.compile(r"\((?:n\s*=\s*)?\d(?![^()]*\b(?:CI|range|IQR|SD|in
 _LABEL_START = re.compile(r"[,;:()]|\b(?:and|or|were|was|is|are|included?|including|to|for|with|in|of|at|on|by)\b", re.I)
 
 
-def _labels(text: str) -> list[tuple[int, int, set[str]]]:
+def labelled_values(text: str) -> list[tuple[int, int, set[str]]]:
     """(start, end, terms of its label) of each bracketed value that follows a label, where
     the text lists two or more of them: "thrombocytopenia (59% of patients), anemia (44%)"."""
     out = []
@@ -286,7 +286,7 @@ def _row_value(q: Query, text: str, context: str) -> tuple[int, int] | None:
         headers = headers[1:]
     if len(headers) != len(values):
         return None
-    wanted = _wanted(q)
+    wanted = wanted_terms(q)
     label = set(terms(text[cells[0][0] : cells[0][1]]))
     scores = [len((set(terms(h)) & wanted) - label) for h in headers]
     best = max(scores, default=0)
@@ -366,9 +366,9 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
             # (A share of them, not a relative difference: "21.2% lower number of vials".)
             found = [m for m in PATTERNS["percent"].finditer(text) if not _RELATIVE.match(text, m.end())]
             value_first = False
-        labels = _labels(text)
+        labels = labelled_values(text)
         if labels:
-            wanted = _wanted(q)
+            wanted = wanted_terms(q)
             mine = [m for m in found if not _for_other_labels(m, labels, wanted)]
             if found and not mine:
                 return None  # the sentence lists values of other things than the one asked about
@@ -379,7 +379,7 @@ def short_answer(q: Query, text: str, context: str = "") -> tuple[int, int] | No
     cm = _COLON_VALUE.match(text)
     if cm:
         label_terms = {stem(w) for w in re.findall(r"[^\W_]+", fold(cm.group("label")))}
-        wanted = _wanted(q)
+        wanted = wanted_terms(q)
         if label_terms & wanted:
             return cm.start("value"), cm.end("value")
     if kind is None and _ASKS_ATTRIBUTE.search(q.text):
