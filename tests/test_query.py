@@ -186,6 +186,9 @@ _ADVERSE_EVENTS = "Most common grade 3 or 4 adverse events were thrombocytopenia
         ("Compared with no pen, what did an attractive pen do to the response rate?",
          "The response rate was higher in the intervention group (61.9%) than in the control group (52.5%)", False),
         ("How many deaths were due to infection?", "Causes of mortality: disease progression (n=16), adverse events (n=12)", True),
+        # the count asked is given beside the list: the arms' sizes are no answer, nor a reason to abstain
+        ("How many participants were randomised?",
+         "A total of 240 women were randomised to warm packs (n = 120) or usual care (n = 120).", False),
     ],
 )
 def test_a_list_of_values_for_other_things_than_the_one_asked_contradicts_it(question: str, unit: str, contradicts: bool) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
-from qa.answering.extract import PATTERNS, labelled_values, of_a_group_not_asked, wanted_terms
+from qa.answering.extract import PATTERNS, labelled_values, of_a_group_not_asked, short_answer, wanted_terms
 from qa.answering.query import REGISTRIES, Query, is_comparison
 from qa.answering.ranking import Scored
 from qa.answering.scope import Scope
@@ -234,11 +234,13 @@ _LISTED_KINDS = frozenset({"count", "percent", "duration", "dose"})
 
 
 def _lists_other_things(q: Query, unit_text: str) -> bool:
-    """The unit lists values of the kind asked for, two or more, each after its label, and
-    no label names what the question asks about: "thrombocytopenia (59% of patients),
-    anemia (44%), …" for the rate of grade 3 or 4 nausea. A comparison is left out: its
-    arms are labelled otherwise than its question names them ("the intervention group
-    (61.9%)" for "receive an attractive pen")."""
+    """The unit lists values of the kind asked for, two or more, each after its label; no
+    label names what the question asks about; and no other value of that kind answers it
+    (extract.short_answer finds none): "thrombocytopenia (59% of patients), anemia (44%),
+    …" for the rate of grade 3 or 4 nausea, but not "240 women were randomised to warm
+    packs (n = 120) or usual care (n = 120)" for how many were randomised. A comparison is
+    left out: its arms are labelled otherwise than its question names them ("the
+    intervention group (61.9%)" for "receive an attractive pen")."""
     kind = q.answer_type
     if kind not in _LISTED_KINDS or is_comparison(q.question):
         return False
@@ -246,4 +248,4 @@ def _lists_other_things(q: Query, unit_text: str) -> bool:
     listed = [names for start, end, names in labelled_values(unit_text)
               if any(p.search(unit_text, start, end) for p in patterns)]
     wanted = wanted_terms(q)
-    return len(listed) >= 2 and not any(names & wanted for names in listed)
+    return len(listed) >= 2 and not any(names & wanted for names in listed) and short_answer(q, unit_text) is None
