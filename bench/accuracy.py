@@ -26,6 +26,9 @@ What each row measures (training/ says how the weights were made):
   effect measures, while the ranking retrained for them, before anything was measured on it;
   storm_fresh14.jsonl after the contradiction check learned "patients who did not respond",
   before anything was measured on it;
+  storm_fresh15.jsonl after the subject-group check (a result for a group the question does
+  not name), storm_fresh16.jsonl after the listed-values check, each before anything was
+  measured on it;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
