@@ -159,6 +159,12 @@ def test_follow_up_carries_the_previous_question(storm_engine) -> None:
     assert "median overall survival of 15.6 months" in ans.citations[0].text
 
 
+def test_a_follow_up_about_those_who_did_not_respond_keeps_the_verb_and_is_not_answered_for_responders(storm_engine) -> None:
+    ans = storm_engine.ask("and the patients who did not respond?", previous="How long did responders survive?")
+    assert ans.searched == "How long did patients who did not respond survive?"
+    assert ans.abstained and ans.answer is None  # the article gives the responders' survival only
+
+
 def test_a_follow_up_naming_another_measure_asks_it_of_the_same_thing(storm_engine) -> None:
     ans = storm_engine.ask("and the duration?", previous="What was the median time to response?")
     assert ans.citations[0].text.startswith("Median duration of response in responders")

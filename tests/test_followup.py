@@ -27,6 +27,13 @@ from qa.answering.followup import is_follow_up, rewrite
          "What was the number of patients with grade 3 anemia?"),
         # a measure where only a statistic was asked has nothing to stand in for
         ("and the duration?", "What was the median overall survival?", "What was the median duration?"),
+        # after "did", the new subject keeps the old one's verb
+        ("and the patients who did not respond?", "How long did responders survive?",
+         "How long did patients who did not respond survive?"),
+        ("and anemia?", "How often did thrombocytopenia occur?", "How often did anemia occur?"),
+        ("and the investigators?", "What did the authors conclude?", "What did the investigators conclude?"),
+        ("and standard-risk patients?", "How long did high-risk patients stay on treatment?",
+         "How long did standard-risk patients stay on treatment?"),
     ],
 )
 def test_a_follow_up_is_searched_with_what_it_leans_on(question: str, previous: str, searched: str) -> None:

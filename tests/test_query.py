@@ -133,6 +133,8 @@ def test_parts_phases_and_arms_are_read_with_their_numbers() -> None:
         ("How did survival of patients who responded compare with those who did not respond?",
          "Responders survived 15.6 months", False),  # the question asks about both
         ("What happened to patients who did not receive selinexor?", "Patients who received placebo progressed", False),
+        ("How long did patients who did not respond survive?", "Responders survived 15.6 months", True),
+        ("How long did patients who did not receive selinexor survive?", "Patients who received placebo survived 9 months", False),
         ("How did did not expect but received alcohol affect misled responses?", "Alcohol was expected", False),
         ("What was the median overall survival in non-responders?", "Responders survived 15.6 months", True),
     ],

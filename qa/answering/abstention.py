@@ -80,15 +80,15 @@ _REGISTRY = frozenset(r.casefold() for r in REGISTRIES)
 """A registry's name ("ISRCTN") says where a trial is numbered, not which trial: "What is the
 registration number (ClinicalTrials.gov, ISRCTN)?" asks every trial."""
 _NON = re.compile(r"\bnon-?([a-z]{3,})", re.I)
-_DENIED = re.compile(
-    r"\b(?:who|that)\s+(?:(?:did|do|does|could|would|can)(?:\s+not|n['’]t)|failed\s+to|fail\s+to)\s+([a-z]{3,})\b"
-    r"(?=\s*(?:$|[?.,;:)]|(?:to|on|at|after|with|within|by|in|and|or)\b))",
-    re.I,
-)
+_DENIAL = r"\b(?:who|that)\s+(?:(?:did|do|does|could|would|can)(?:\s+not|n['’]t)|failed\s+to|fail\s+to)\s+([a-z]{3,})\b"
+_DENIED = re.compile(_DENIAL + r"(?=\s*(?:$|[?.,;:)]|(?:to|on|at|after|with|within|by|in|and|or)\b))", re.I)
 """A group defined by what it did not do, "patients who did not respond (to treatment)":
 the same group as "non-responders". Only where nothing is the verb's object: "those who did
 not receive selinexor" are the ones who received something else, which a unit about
 "patients who received placebo" may well answer."""
+_DENIED_SUBJECT = re.compile(r"^\s*(?:how(?:\s+\w+)?|when|why|where|what)\s+(?:did|does|do)\b.*?" + _DENIAL + r"(?=\s+[a-z]+\s*\??\s*$)", re.I)
+"""The same group as the subject of a question whose verb ends it: "How long did patients who
+did not respond survive?" (the word after "respond" is the question's verb, not an object)."""
 _AUXILIARY = frozenset({"have", "get", "take", "make", "use", "need"})
 _NEGATED_BEFORE = re.compile(r"(?:\bnon-?|\b(?:not|no|never|without|failed to|fail to)\s+|n['’]t\s+)$")
 
@@ -201,7 +201,7 @@ def _denied(asked_text: str) -> list[str]:
     """The words of the groups the question asks about by what they are not or did not do:
     "non-responders" and "patients who did not respond" both give "respond"."""
     out = _NON.findall(asked_text)
-    out += [w for w in _DENIED.findall(asked_text) if w not in _AUXILIARY]
+    out += [w for w in _DENIED.findall(asked_text) + _DENIED_SUBJECT.findall(asked_text) if w not in _AUXILIARY]
     return out
 
 

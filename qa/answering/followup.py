@@ -52,11 +52,34 @@ def rewrite(question: str, previous: str) -> tuple[str, str]:
     if swapped:
         searched = f"{frame} {swapped}?"
         return searched[0].upper() + searched[1:], prev_focus
+    if _AUXILIARY.search(frame):
+        subject = _new_subject(prev_focus, focus)
+        if subject:
+            searched = f"{frame} {subject}?"
+            return searched[0].upper() + searched[1:], prev_focus
     # Keep statistical qualifiers ("median", "grade 3") that the new focus lacks.
     qualifiers = [w for w in re.findall(rf"\b(?:{'|'.join(STATISTICS)}|grade \d(?:/\d| or \d)?)\b", prev_focus, re.I)
                   if w.lower() not in focus.lower()]
     searched = " ".join([frame, *qualifiers[:1], focus]).strip() + "?"
     return searched[0].upper() + searched[1:], prev_focus
+
+
+_AUXILIARY = re.compile(r"\b(?:did|does|do)(?:\s+the)?$", re.I)
+"""A frame whose verb follows its subject: "How long did responders survive?"."""
+
+
+def _new_subject(prev_focus: str, focus: str) -> str | None:
+    """The previous focus with the follow-up as its subject, its verb kept: "and the patients
+    who did not respond?" after "How long did responders survive?" asks how long they
+    survived. The old subject runs to the word the new one ends with, where both name it
+    ("standard-risk patients" for "high-risk patients respond"), else it is the first word.
+    None when the previous focus is one word (nothing follows the subject)."""
+    words = prev_focus.split()
+    if len(words) < 2:
+        return None
+    last = terms(focus.split()[-1])
+    end = next((i + 1 for i, w in enumerate(words[:-1]) if last and terms(w) == last), 1)
+    return " ".join([focus, *words[end:]])
 
 
 _STATISTIC = frozenset(stem(w) for w in STATISTICS)
