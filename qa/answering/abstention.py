@@ -7,8 +7,9 @@ quantity, another part, phase, cohort or arm than the one asked, "X" where
 "non-X" or "those who did not X" is asked, a group the question does not name
 ("Patients who had a response had median overall survival of 15.6 months" for
 the median overall survival of all), values of other things than the one asked
-("thrombocytopenia (59%), anemia (44%), …" for the rate of nausea), or the question names a trial or drug the documents searched never
-name. The engine compares it with the thresholds in Settings.
+("thrombocytopenia (59%), anemia (44%), …" for the rate of nausea), or the
+question names a trial or drug the documents searched never name. The engine
+compares it with the thresholds in Settings.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ not receive selinexor" are the ones who received something else, which a unit ab
 _DENIED_SUBJECT = re.compile(r"^\s*(?:how(?:\s+\w+)?|when|why|where|what)\s+(?:did|does|do)\b.*?" + _DENIAL + r"(?=\s+[a-z]+\s*\??\s*$)", re.I)
 """The same group as the subject of a question whose verb ends it: "How long did patients who
 did not respond survive?" (the word after "respond" is the question's verb, not an object)."""
-_AUXILIARY = frozenset({"have", "get", "take", "make", "use", "need"})
+_LIGHT_VERBS = frozenset({"have", "get", "take", "make", "use", "need"})
+"""Verbs that say little without their object: "who did not have …" names no group."""
 _NEGATED_BEFORE = re.compile(r"(?:\bnon-?|\b(?:not|no|never|without|failed to|fail to)\s+|n['’]t\s+)$")
 
 
@@ -201,7 +203,7 @@ def _denied(asked_text: str) -> list[str]:
     """The words of the groups the question asks about by what they are not or did not do:
     "non-responders" and "patients who did not respond" both give "respond"."""
     out = _NON.findall(asked_text)
-    out += [w for w in _DENIED.findall(asked_text) + _DENIED_SUBJECT.findall(asked_text) if w not in _AUXILIARY]
+    out += [w for w in _DENIED.findall(asked_text) + _DENIED_SUBJECT.findall(asked_text) if w not in _LIGHT_VERBS]
     return out
 
 

@@ -52,7 +52,7 @@ def rewrite(question: str, previous: str) -> tuple[str, str]:
     if swapped:
         searched = f"{frame} {swapped}?"
         return searched[0].upper() + searched[1:], prev_focus
-    if _AUXILIARY.search(frame):
+    if _DO_FRAME.search(frame):
         subject = _new_subject(prev_focus, focus)
         if subject:
             searched = f"{frame} {subject}?"
@@ -64,7 +64,7 @@ def rewrite(question: str, previous: str) -> tuple[str, str]:
     return searched[0].upper() + searched[1:], prev_focus
 
 
-_AUXILIARY = re.compile(r"\b(?:did|does|do)(?:\s+the)?$", re.I)
+_DO_FRAME = re.compile(r"\b(?:did|does|do)(?:\s+the)?$", re.I)
 """A frame whose verb follows its subject: "How long did responders survive?"."""
 
 
