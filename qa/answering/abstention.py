@@ -92,7 +92,18 @@ _DENIED_SUBJECT = re.compile(r"^\s*(?:how(?:\s+\w+)?|when|why|where|what)\s+(?:d
 did not respond survive?" (the word after "respond" is the question's verb, not an object)."""
 _LIGHT_VERBS = frozenset({"have", "get", "take", "make", "use", "need"})
 """Verbs that say little without their object: "who did not have …" names no group."""
-_NEGATED_BEFORE = re.compile(r"(?:\bnon-?|\b(?:not|no|never|without|failed to|fail to)\s+|n['’]t\s+)$")
+_HAVING = r"(?:have|get|achieve|reach|attain|obtain|show|experience|develop)"
+"""Verbs of having or reaching: "did not achieve a response" denies the response."""
+_DENIED_OBJECT = re.compile(
+    r"\b(?:who|that)\s+(?:did|do|does|could|would|can)(?:\s+not|n['’]t)\s+" + _HAVING + r"\s+(?:(?:a|an|any|the)\s+)?([a-z]{3,})\b",
+    re.I,
+)
+"""A group defined by a thing it did not have, "patients who did not achieve a response": the
+thing is what is denied (a unit about "patients who had a response" is about the others)."""
+_NEGATED_BEFORE = re.compile(
+    r"(?:\bnon-?|(?:\b(?:not|no|never|without|failed to|fail to)|n['’]t)\s+(?:" + _HAVING + r"\s+(?:(?:a|an|any|the)\s+)?)?)$"
+)
+"""What a word's lack reads as, just before it: "non-", "not", "did not achieve a"."""
 
 
 def _parts(text: str) -> set[tuple[str, str]]:
@@ -204,6 +215,7 @@ def _denied(asked_text: str) -> list[str]:
     "non-responders" and "patients who did not respond" both give "respond"."""
     out = _NON.findall(asked_text)
     out += [w for w in _DENIED.findall(asked_text) + _DENIED_SUBJECT.findall(asked_text) if w not in _LIGHT_VERBS]
+    out += _DENIED_OBJECT.findall(asked_text)
     return out
 
 
@@ -212,7 +224,7 @@ def _mentions(text: str, word: str) -> tuple[bool, bool]:
     and whether of its lack ("non-responders", "did not respond")."""
     affirmed = negated = False
     for m in re.finditer(rf"(?:\b|(?<=non)|(?<=non-)){re.escape(word[:5])}", text):
-        if _NEGATED_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+        if _NEGATED_BEFORE.search(text[max(0, m.start() - 32) : m.start()]):
             negated = True
         else:
             affirmed = True
