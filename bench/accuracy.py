@@ -27,8 +27,8 @@ What each row measures (training/ says how the weights were made):
   storm_fresh14.jsonl after the contradiction check learned "patients who did not respond",
   before anything was measured on it;
   storm_fresh15.jsonl after the subject-group check (a result for a group the question does
-  not name), storm_fresh16.jsonl after the listed-values check, each before anything was
-  measured on it;
+  not name), storm_fresh16.jsonl after the listed-values check, storm_fresh17.jsonl after
+  every change of that session, each before anything was measured on it;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
