@@ -112,6 +112,16 @@ class Answer:
     finding: Finding | None = None
     """For a comparison question, what the cited evidence reports (None when not
     asked, not known, or not known well enough to say)."""
+    reason: str | None = None
+    """Why qa abstained, in words for people, where a check says so ("the closest passage
+    reports a group the question does not name"); None when it answered or the
+    confidence alone was too low."""
+
+    @property
+    def not_found(self) -> str:
+        """What qa says when it abstains, with the reason when a check gave one: the same
+        words in every front end."""
+        return f"Not found in the corpus: {self.reason}." if self.reason else "Not found in the corpus."
 
     @property
     def uncertainty(self) -> str | None:
@@ -129,6 +139,7 @@ class Answer:
             "answer": self.answer,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
+            "reason": self.reason,
             "finding": self.finding.to_json() if self.finding is not None else None,
             "citations": [c.to_json() for c in self.citations],
         }

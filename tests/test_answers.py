@@ -145,6 +145,20 @@ def test_a_value_is_cited_as_the_one_sentence_that_holds_it(storm_engine) -> Non
     assert len(ans.citations[0].units) == 1
 
 
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("What was the rate of grade 3 or 4 nausea?", "the closest passage lists values for other things than the one asked"),
+        ("What was the median overall survival?", "the closest passage reports a group the question does not name"),
+        ("What was the overall survival of non-responders?", "the closest passage is about the group the question leaves out"),
+        ("How do I reset my router password?", None),  # nothing contradicts it: nothing comes near it
+    ],
+)
+def test_an_abstention_says_why_when_a_check_knows(storm_engine, question: str, reason: str | None) -> None:
+    ans = storm_engine.ask(question)
+    assert ans.abstained and ans.reason == reason
+
+
 @pytest.mark.parametrize("question", ["What is the capital of France?", "How do I reset my router password?"])
 def test_off_topic_questions_abstain_but_offer_related_passages(storm_engine, question: str) -> None:
     ans = storm_engine.ask(question)

@@ -154,19 +154,25 @@ def measured(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def contradicts(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None = None) -> bool:
-    """The best unit, of the documents searched (scope; None: the whole corpus), is
-    about something else than the question says."""
+def contradiction(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None = None) -> str | None:
+    """Why the best unit, of the documents searched (scope; None: the whole corpus), is
+    about something else than the question says, in words for people; None when it is not."""
     unit = index.units[top.unit]
-    return (
-        _another_quantity(index, q, top.unit)
-        or _another_part(index, q, unit.doc)
-        or _unnamed_trial(index, q, scope)
-        or _non_asked(q, unit.text)
+    checks = (
+        (lambda: _another_quantity(index, q, top.unit), "the closest passage reports another quantity than the one asked"),
+        (lambda: _another_part(index, q, unit.doc), "the documents report another part, phase or arm than the one asked"),
+        (lambda: _unnamed_trial(index, q, scope), "the question names a trial or drug the documents searched never name"),
+        (lambda: _non_asked(q, unit.text), "the closest passage is about the group the question leaves out"),
         # the short answer is not read off such sentences either (extract.short_answer)
-        or of_a_group_not_asked(q, unit.text, subject=True)
-        or _lists_other_things(q, unit.text)
+        (lambda: of_a_group_not_asked(q, unit.text, subject=True), "the closest passage reports a group the question does not name"),
+        (lambda: _lists_other_things(q, unit.text), "the closest passage lists values for other things than the one asked"),
     )
+    return next((reason for check, reason in checks if check()), None)
+
+
+def contradicts(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None = None) -> bool:
+    """The best unit is about something else than the question says (contradiction)."""
+    return contradiction(index, q, top, scope) is not None
 
 
 def _another_quantity(index: CorpusIndex, q: Query, i: int) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.answering.abstention import contradiction
 from qa.answering.candidates import dense_search, whole_corpus_search
 from qa.answering.confidence import VALUE_TYPES
 from qa.answering.confidence import confidence as answer_confidence
@@ -241,6 +242,8 @@ class Engine:
         citations = self.citations(ranked, k, self.margin(query))
         confidence, threshold = answer_confidence(idx, query, ranked, self.settings, scope)
         abstained = not ranked or confidence < threshold
+        # Said only when qa abstains, so the checks run again only then.
+        reason = contradiction(idx, query, ranked[0], scope) if abstained and ranked else None
         answer = None
         if not abstained and citations:
             c = citations[0]
@@ -259,6 +262,7 @@ class Engine:
             searched=query.text,
             id=id,
             finding=finding,
+            reason=reason,
         )
 
     def margin(self, query: Query) -> float:

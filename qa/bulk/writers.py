@@ -68,7 +68,8 @@ def markdown_record(d: dict[str, Any]) -> str:
     """One answer (as its JSON object) as a Markdown section, ending with its id marker."""
     lines = [f"### {one_line(str(d['id']))}. {one_line(d['question'])}", ""]
     if d["abstained"]:
-        lines += ["**Not found in the corpus.** Closest passages (not answers):", ""]
+        reason = f" ({one_line(d['reason'])})" if d.get("reason") else ""  # records written before reasons have none
+        lines += [f"**Not found in the corpus.**{reason} Closest passages (not answers):", ""]
     elif d["answer"]:
         lines += [f"**Answer:** {one_line(d['answer'])}", ""]
     if d.get("finding"):

@@ -58,7 +58,7 @@ def print_answer(ans: Answer, out: Any = None) -> None:
     if ans.searched and ans.searched != ans.question:
         print(f"Searched: {one_line(ans.searched)}", file=out)
     if ans.abstained:
-        print("Not found in the corpus.", file=out)
+        print(one_line(ans.not_found), file=out)
         if ans.citations:
             print("Closest passages (related, not answers):", file=out)
     elif ans.answer:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qa.models import Answer, Citation
 from qa.tui.safe_text import one_line
-from qa.tui.turn import NOT_FOUND, normalise
+from qa.tui.turn import normalise
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>"})
 
@@ -45,7 +45,7 @@ def conversation_markdown(turns: list[tuple[str, Answer | None, str | None]], *,
         if answer.searched and normalise(answer.searched) != normalise(question):
             lines += [f"Searched: *{_quote(answer.searched)}*", ""]
         if answer.abstained:
-            lines += [f"**{NOT_FOUND}**", ""]
+            lines += [f"**{_quote(answer.not_found)}**", ""]
             if answer.citations:
                 lines += ["Related passages (not an answer):", ""]
         else:

@@ -25,7 +25,9 @@ Ask a question about the articles in the corpus. qa answers by **quoting the
 sentences** that hold the answer, numbered [1] [2] [3], each with its document,
 section and character offsets. The short answer is highlighted in the quote.
 Nothing is generated: when the corpus does not answer, qa says
-**Not found in the corpus** and lists the closest passages as *related*.
+**Not found in the corpus** (and why, when it can tell: the closest passage is
+about another group, another part of the trial, or other things than the one
+asked) and lists the closest passages as *related*.
 
 Short follow-ups such as *and the overall survival?* or *what about grade 3
 anemia?* are read in the context of the previous question; the turn then shows

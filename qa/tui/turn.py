@@ -11,8 +11,6 @@ from qa.models import Answer
 from qa.tui.citation import CitationView
 from qa.tui.safe_text import literal, one_line
 
-NOT_FOUND = "Not found in the corpus."
-
 
 def normalise(question: str) -> str:
     return " ".join(question.split())
@@ -136,7 +134,7 @@ class TurnView(Vertical):
             widgets.append(Static(line, classes="turn--searched"))
         confidence = Text(f"   confidence {answer.confidence:.0%}", style="dim")
         if answer.abstained:
-            widgets.append(Static(Text(NOT_FOUND), classes="turn--not-found"))
+            widgets.append(Static(Text(one_line(answer.not_found)), classes="turn--not-found"))
             if answer.citations:
                 widgets.append(Static(Text("Related passages (not an answer):"), classes="turn--related"))
         else:

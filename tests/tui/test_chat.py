@@ -196,6 +196,19 @@ def test_abstention_says_not_found_and_offers_related_passages(make_chat) -> Non
     run(app, scenario)
 
 
+def test_an_abstention_says_why_when_a_check_knows(make_chat) -> None:
+    app = make_chat()
+
+    async def scenario(pilot: Pilot) -> None:
+        await ready(pilot)
+        turn = await ask(pilot, "What was the rate of grade 3 or 4 nausea?")
+        assert turn.answer is not None and turn.answer.abstained
+        shown = " ".join(screen_text(turn).split())
+        assert "Not found in the corpus: the closest passage lists values for other things than the one asked." in shown
+
+    run(app, scenario)
+
+
 def test_abstention_is_rendered_plainly(chat_dirs) -> None:
     # A threshold no passage reaches makes the real engine abstain on any question.
     app = make_app(*chat_dirs, Settings().with_(abstain_below=100.0))
