@@ -101,6 +101,7 @@ def test_a_value_the_article_does_not_report_is_not_invented(storm_engine, quest
         "What was the ORR in the BOSTON trial of selinexor, bortezomib and dexamethasone?",  # it never names BOSTON
         "What was the median follow-up time?",  # it gives the median time to response, and follow-up elsewhere
         "What was the median progression-free survival?",  # it gives median overall survival only
+        "What was the response rate in patients with high-risk cytogenetics?",  # it gives how many had them
         "What was the response rate in patients previously given elotuzumab?",  # it names no elotuzumab
         "How many patients had received ixazomib before?",  # nor ixazomib
     ],

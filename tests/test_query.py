@@ -213,7 +213,12 @@ def test_a_list_of_values_for_other_things_than_the_one_asked_contradicts_it(que
         ("What was the median overall survival of patients treated with dexamethasone?", ["overal", "surviv"]),
         ("What was the median case age?", ["age"]),
         ("What does XPO1 mean?", []),
-        ("What was the overall response rate?", []),
+        ("What was the overall response rate?", ["respons", "overal"]),
+        ("What was the response rate in patients with high-risk cytogenetics?", ["respons"]),
+        ("What was the 12-month overall survival rate?", ["surviv", "overal", "month"]),
+        ("What is the incubation period of COVID-19?", ["incub"]),
+        ("What was the rate of severe neutropenia?", []),  # named after it: the list's labels are checked
+        ("What share of patients responded?", []),
     ],
 )
 def test_the_quantity_a_statistic_is_asked_for_is_read_without_its_kind(question: str, words: list[str]) -> None:

@@ -2,7 +2,7 @@
 
 The answerability of a question is the best unit's score and coverage, less
 the share of the question's words the documents searched never use, less CONTRADICTION
-when the best unit contradicts the question: it reports the median of another
+when the best unit contradicts the question: it reports the median or rate of another
 quantity, another part, phase, cohort or arm than the one asked, "X" where
 "non-X" or "those who did not X" is asked, a group the question does not name
 ("Patients who had a response had median overall survival of 15.6 months" for
@@ -125,9 +125,14 @@ _POPULATION = frozenset(
 """Whose quantity it is: "of patients" ends the measure ("median age of patients treated with...")."""
 
 
+_NAMED_BEFORE = frozenset({"rate", "rates", "ratio", "proportion", "percentage", "period", "interval"})
+"""Measures whose quantity is named before them ("response rate", "incubation period")."""
+
+
 def measured(question: str) -> list[str]:
-    """The specific words of the quantity a statistic is asked for: "median time
-    to progression" -> [progress]; "mean incubation period" -> [incub]."""
+    """The specific words of the quantity a statistic or a rate is asked for: "median
+    time to progression" -> [progress]; "mean incubation period" -> [incub]; "response
+    rate in patients with ..." -> [respons]."""
     tokens = fold(question).split()
     out: list[str] = []
     for i, tok in enumerate(tokens):
@@ -151,6 +156,15 @@ def measured(question: str) -> list[str]:
             linked = False
             if word != bare:
                 break  # the clause ends here
+    for i, tok in enumerate(tokens):
+        if tok.strip("?.,;:()") not in _NAMED_BEFORE:
+            continue
+        # the quantity named before its measure: "response rate", "12-month overall survival rate"
+        for j in range(i - 1, -1, -1):
+            bare = tokens[j].strip("()\"'")
+            if not bare or bare != bare.rstrip("?.,;:") or bare in STOPWORDS:
+                break
+            out.extend(t for t in terms(bare) if not t.isdigit() and t not in _QUANTITY and t not in _POPULATION)
     return list(dict.fromkeys(out))
 
 
@@ -176,9 +190,10 @@ def contradicts(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None =
 
 
 def _another_quantity(index: CorpusIndex, q: Query, i: int) -> bool:
-    """The question asks for the median of a quantity the unit does not name,
-    though its document uses the words ("median follow-up time" answered by
-    "median time to PR"). Words the document never uses may be the asker's
+    """The question asks for the median or the rate of a quantity the unit does not
+    name, though its document uses the words ("median follow-up time" answered by
+    "median time to PR", "response rate in patients with high-risk cytogenetics" by
+    "53% of patients had high-risk cytogenetic mutations"). Words the document never uses may be the asker's
     paraphrase; of those it uses, a unit lacking half or more reports another
     quantity ("median overall survival" for "median progression-free survival")."""
     doc = index.units[i].doc
