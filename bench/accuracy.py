@@ -29,6 +29,8 @@ What each row measures (training/ says how the weights were made):
   storm_fresh15.jsonl after the subject-group check (a result for a group the question does
   not name), storm_fresh16.jsonl after the listed-values check, storm_fresh17.jsonl after
   every change of that session, each before anything was measured on it;
+  storm_fresh18.jsonl after the rate check (the quantity a rate is asked for) and the
+  confidence refitted for it, before anything was measured on it;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
