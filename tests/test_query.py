@@ -219,6 +219,8 @@ def test_a_list_of_values_for_other_things_than_the_one_asked_contradicts_it(que
         ("What is the incubation period of COVID-19?", ["incub"]),
         ("What was the rate of severe neutropenia?", []),  # named after it: the list's labels are checked
         ("What share of patients responded?", []),
+        # a comparison names its arms before the measure: they are not the quantity
+        ("How did esomeprazole 40 mg twice daily affect exacerbation rate relative to placebo?", []),
     ],
 )
 def test_the_quantity_a_statistic_is_asked_for_is_read_without_its_kind(question: str, words: list[str]) -> None:

@@ -127,6 +127,8 @@ _POPULATION = frozenset(
 
 _NAMED_BEFORE = frozenset({"rate", "rates", "ratio", "proportion", "percentage", "period", "interval"})
 """Measures whose quantity is named before them ("response rate", "incubation period")."""
+_NAMED_WORDS = 3
+"""How many words before such a measure can name its quantity ("12-month overall survival rate")."""
 
 
 def measured(question: str) -> list[str]:
@@ -156,11 +158,13 @@ def measured(question: str) -> list[str]:
             linked = False
             if word != bare:
                 break  # the clause ends here
+    if is_comparison(question):
+        return list(dict.fromkeys(out))  # a comparison names its arms before the measure ("How did X affect the rate of...")
     for i, tok in enumerate(tokens):
         if tok.strip("?.,;:()") not in _NAMED_BEFORE:
             continue
         # the quantity named before its measure: "response rate", "12-month overall survival rate"
-        for j in range(i - 1, -1, -1):
+        for j in range(i - 1, max(i - 1 - _NAMED_WORDS, -1), -1):
             bare = tokens[j].strip("()\"'")
             if not bare or bare != bare.rstrip("?.,;:") or bare in STOPWORDS:
                 break
