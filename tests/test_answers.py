@@ -78,7 +78,7 @@ def test_gold_set_abstention_meets_the_target(storm_engine) -> None:
     [
         pytest.param(
             "What proportion of patients were male?",  # "male": a word the article never uses
-            marks=pytest.mark.xfail(strict=True, reason="answered '53%' (of high-risk cytogenetics) at 0.60, flagged uncertain (0.64, 0.68 and 0.58 before the confidence refits of 8 December, 0.65 with "
+            marks=pytest.mark.xfail(strict=True, reason="answered '53%' (of high-risk cytogenetics) at 0.76 (0.64, 0.68, 0.58 and 0.60 before the confidence refits of 8 December, 0.65 with "
                                     "the models before the ranking retrained on 8 December; abstained at 0.28 before the encoder trained on COVID-QA too; issue 12)"),
         ),
         "How many patients required a dose reduction?",
