@@ -31,6 +31,8 @@ What each row measures (training/ says how the weights were made):
   every change of that session, each before anything was measured on it;
   storm_fresh18.jsonl after the rate check (the quantity a rate is asked for) and the
   confidence refitted for it, before anything was measured on it;
+  storm_fresh19.jsonl after the confidence learned from short excerpts, before anything
+  was measured on it;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
