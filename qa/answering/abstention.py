@@ -158,18 +158,24 @@ def measured(question: str) -> list[str]:
             linked = False
             if word != bare:
                 break  # the clause ends here
-    if is_comparison(question):
-        return list(dict.fromkeys(out))  # a comparison names its arms before the measure ("How did X affect the rate of...")
+    if not is_comparison(question):  # a comparison names its arms before the measure ("How did X affect the rate of...")
+        out += _named_before(tokens)
+    return list(dict.fromkeys(out))
+
+
+def _named_before(tokens: list[str]) -> list[str]:
+    """The words that name a rate's quantity before it: "response rate", "12-month overall
+    survival rate" (up to _NAMED_WORDS of them, back to a stopword or a clause's end)."""
+    out: list[str] = []
     for i, tok in enumerate(tokens):
         if tok.strip("?.,;:()") not in _NAMED_BEFORE:
             continue
-        # the quantity named before its measure: "response rate", "12-month overall survival rate"
         for j in range(i - 1, max(i - 1 - _NAMED_WORDS, -1), -1):
             bare = tokens[j].strip("()\"'")
             if not bare or bare != bare.rstrip("?.,;:") or bare in STOPWORDS:
                 break
             out.extend(t for t in terms(bare) if not t.isdigit() and t not in _QUANTITY and t not in _POPULATION)
-    return list(dict.fromkeys(out))
+    return out
 
 
 def contradiction(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None = None) -> str | None:
@@ -196,10 +202,10 @@ def contradicts(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None =
 def _another_quantity(index: CorpusIndex, q: Query, i: int) -> bool:
     """The question asks for the median or the rate of a quantity the unit does not
     name, though its document uses the words ("median follow-up time" answered by
-    "median time to PR", "response rate in patients with high-risk cytogenetics" by
-    "53% of patients had high-risk cytogenetic mutations"). Words the document never uses may be the asker's
-    paraphrase; of those it uses, a unit lacking half or more reports another
-    quantity ("median overall survival" for "median progression-free survival")."""
+    "median time to PR", "response rate in patients with high-risk cytogenetics" by "53%
+    of patients had high-risk cytogenetic mutations"). Words the document never uses may
+    be the asker's paraphrase; of those it uses, a unit lacking half or more reports
+    another quantity ("median overall survival" for "median progression-free survival")."""
     doc = index.units[i].doc
     known = [t for t in measured(q.text) if doc in index.docs_with_term(t)]
     if not known:
