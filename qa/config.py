@@ -70,7 +70,8 @@ class Settings:
     model and hand-set ranking weights (for comparison)."""
     contradiction_abstains: bool = True
     """Abstain whenever the best passage contradicts the question (another part, arm or
-    cohort, "X" where "non-X" is asked, a trial the corpus never names: the checks of
+    cohort, "X" where "non-X" is asked, a group it does not name, a trial the corpus
+    never names: the checks of
     qa.answering.abstention), whatever the confidence model says: the training data
     hold too few such questions for the model to learn it (bench/accuracy.py --ablate
     measures what the rule does)."""

@@ -102,6 +102,8 @@ def test_a_value_the_article_does_not_report_is_not_invented(storm_engine, quest
         "What was the median follow-up time?",  # it gives the median time to response, and follow-up elsewhere
         "What was the median progression-free survival?",  # it gives median overall survival only
         "What was the response rate in patients with high-risk cytogenetics?",  # it gives how many had them
+        "What was the overall response rate among patients aged 80 or over?",  # it gives everyone's
+        "What was the median age in the placebo arm?",  # a single-arm trial: it gives everyone's
         "What was the response rate in patients previously given elotuzumab?",  # it names no elotuzumab
         "How many patients had received ixazomib before?",  # nor ixazomib
     ],
@@ -121,6 +123,7 @@ def test_a_question_the_best_passage_contradicts_is_not_answered(storm_engine, q
         "What was the median time since myeloma diagnosis?",  # "diagnosis": a word it never uses
         "How much dexamethasone was given with selinexor?",  # agents it names
         "What was median overall survival in patients who achieved a response?",  # the group it reports
+        "What was the overall response rate in patients treated with selinexor?",  # everyone in it was
     ],
 )
 def test_the_part_or_group_the_article_reports_is_answered(storm_engine, question: str) -> None:

@@ -7,8 +7,10 @@ quantity, another part, phase, cohort or arm than the one asked, "X" where
 "non-X" or "those who did not X" is asked, a group the question does not name
 ("Patients who had a response had median overall survival of 15.6 months" for
 the median overall survival of all), values of other things than the one asked
-("thrombocytopenia (59%), anemia (44%), …" for the rate of nausea), or the
-question names a trial or drug the documents searched never name. The engine
+("thrombocytopenia (59%), anemia (44%), …" for the rate of nausea), nothing of
+the group the question asks about ("in patients with renal impairment" answered by
+the overall response rate), or the question names a trial or drug the documents
+searched never name. The engine
 compares it with the thresholds in Settings.
 """
 
@@ -190,6 +192,7 @@ def contradiction(index: CorpusIndex, q: Query, top: Scored, scope: Scope | None
         # the short answer is not read off such sentences either (extract.short_answer)
         (lambda: of_a_group_not_asked(q, unit.text, subject=True), "the closest passage reports a group the question does not name"),
         (lambda: _lists_other_things(q, unit.text), "the closest passage lists values for other things than the one asked"),
+        (lambda: _group_not_named(index, q, top.unit), "the closest passage does not name the group the question asks about"),
     )
     return next((reason for check, reason in checks if check()), None)
 
@@ -294,3 +297,45 @@ def _lists_other_things(q: Query, unit_text: str) -> bool:
               if any(p.search(unit_text, start, end) for p in patterns)]
     wanted = wanted_terms(q)
     return len(listed) >= 2 and not any(names & wanted for names in listed) and short_answer(q, unit_text) is None
+
+
+_ASKED_GROUP = re.compile(
+    r"\b(?:in|among|for)\s+(?:the\s+)?(?:patients|participants|subjects|people|those|cases|(women|men|children|adults))\s+"
+    r"((?:with|without|aged|older|younger|over|under|above|below|previously|receiving|given|treated|who)\b[^?.,;:]*)"
+    r"|\b(?:in|among|for)\s+the\s+([\w-]+(?:\s+[\w-]+)?)\s+(?:group|arm|cohort)\b",
+    re.I,
+)
+"""A group the question asks a value for: "in patients with renal impairment", "among
+patients aged 75 or older", "in the control group"."""
+_LINKING = frozenset(stem(w) for w in "previously receiving received given treated".split())
+_TOPIC_SHARE = 0.1
+"""A word in this share of its document's units (or in its title) is what the document is
+about: it names everyone in it ("patients with myeloma" of a myeloma trial)."""
+
+
+def _group_not_named(index: CorpusIndex, q: Query, i: int) -> bool:
+    """The question asks for a value in a group that the unit (its text and headings) names
+    by none of the words of the clause that says it: its value is everyone's, or another
+    group's ("the response rate in patients with extramedullary disease" answered by the
+    overall response rate). A comparison is left out: it names its population with its
+    arms. So is a group named only by what its document is about ("patients with myeloma"
+    of a myeloma trial: everyone in it)."""
+    if is_comparison(q.question):
+        return False
+    unit = index.units[i]
+    text = fold(" ".join((unit.text, *unit.section)))
+    for m in _ASKED_GROUP.finditer(q.text):
+        phrase = m.group(2) or m.group(3)
+        words = [t for t in terms(phrase) if t not in _LINKING]
+        words += terms(m.group(1) or "")
+        if any(not _about(index, unit.doc, w) for w in words) and not any(w[:5] in text for w in words):
+            return True
+    return False
+
+
+def _about(index: CorpusIndex, doc: int, term: str) -> bool:
+    """Whether the document is about the term: its title uses it, or _TOPIC_SHARE of its units."""
+    if term in terms(index.docs[doc].title):
+        return True
+    a, b = index.doc_unit_ranges[doc]
+    return index.lexical.units_with(term, a, b) >= _TOPIC_SHARE * (b - a)

@@ -129,6 +129,14 @@ class LexicalIndex:
             return set()
         return {wanted[int(c)] for c in np.unique(np.concatenate(parts)) if int(c) in wanted}
 
+    def units_with(self, term: str, start: int, end: int) -> int:
+        """How many of the units start..end-1 use the term."""
+        j = self.vocab.get(term)
+        if j is None:
+            return 0
+        rows = self.weights.indices[self.weights.indptr[j] : self.weights.indptr[j + 1]]
+        return int(np.count_nonzero((rows >= start) & (rows < end)))
+
     def _row_major(self) -> sparse.csr_matrix:
         # The stored matrix is by term (a query's columns are cheap); a range of
         # units wants it by unit. Converted once, on the first scoped question.
