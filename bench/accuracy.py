@@ -33,6 +33,8 @@ What each row measures (training/ says how the weights were made):
   confidence refitted for it, before anything was measured on it;
   storm_fresh19.jsonl after the confidence learned from short excerpts, before anything
   was measured on it;
+  storm_fresh20.jsonl after the group check (a value asked for a group the passage does not
+  name) and the confidence refitted for it, before anything was measured on it;
   "STORM fresh1-N" is all of them as one set.
 - COVID-QA dev: trains the ranking and confidence models (shipped: training
   fold); "held-out (CV)" asks each article's questions with the fold weights
